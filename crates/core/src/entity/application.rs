@@ -1,0 +1,119 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Provider, default_true};
+
+/// One provider an application uses, in the order the application lists them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProviderItem {
+    pub owner: String,
+    pub name: String,
+    pub can_sign_up: bool,
+    pub can_sign_in: bool,
+    pub can_unlink: bool,
+    pub prompted: bool,
+    pub rule: String,
+    /// Filled in when read (Casdoor does the same); never stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Application {
+    pub owner: String,
+    pub name: String,
+    pub created_time: String,
+    pub display_name: String,
+    pub logo: String,
+    pub homepage_url: String,
+    pub description: String,
+    pub organization: String,
+    /// Name of the signing certificate; empty means the built-in one.
+    pub cert: String,
+    #[serde(default = "default_true")]
+    pub enable_password: bool,
+    #[serde(default = "default_true")]
+    pub enable_sign_up: bool,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub token_format: String,
+    pub expire_in_hours: f64,
+    pub refresh_expire_in_hours: f64,
+    pub providers: Vec<ProviderItem>,
+}
+
+impl Default for Application {
+    fn default() -> Self {
+        Application {
+            owner: super::GLOBAL_OWNER.to_string(),
+            name: String::new(),
+            created_time: String::new(),
+            display_name: String::new(),
+            logo: String::new(),
+            homepage_url: String::new(),
+            description: String::new(),
+            organization: String::new(),
+            cert: String::new(),
+            enable_password: true,
+            enable_sign_up: true,
+            client_id: String::new(),
+            client_secret: String::new(),
+            redirect_uris: Vec::new(),
+            grant_types: Vec::new(),
+            token_format: "JWT".to_string(),
+            expire_in_hours: 168.0,
+            refresh_expire_in_hours: 168.0,
+            providers: Vec::new(),
+        }
+    }
+}
+
+impl Application {
+    pub const FIELDS: &'static [&'static str] = &[
+        "owner",
+        "name",
+        "createdTime",
+        "displayName",
+        "logo",
+        "homepageUrl",
+        "description",
+        "organization",
+        "cert",
+        "enablePassword",
+        "enableSignUp",
+        "clientId",
+        "clientSecret",
+        "redirectUris",
+        "grantTypes",
+        "tokenFormat",
+        "expireInHours",
+        "refreshExpireInHours",
+        "providers",
+    ];
+
+    /// Access-token lifetime in seconds (Casdoor's `expireInHours`, fractional hours allowed).
+    pub fn access_token_seconds(&self) -> i64 {
+        hours_to_seconds(self.expire_in_hours, 168.0)
+    }
+
+    /// Refresh-token lifetime; Casdoor falls back to the access-token lifetime when 0.
+    pub fn refresh_token_seconds(&self) -> i64 {
+        if self.refresh_expire_in_hours > 0.0 {
+            hours_to_seconds(self.refresh_expire_in_hours, 168.0)
+        } else {
+            self.access_token_seconds()
+        }
+    }
+}
+
+fn hours_to_seconds(hours: f64, default_hours: f64) -> i64 {
+    let h = if hours.is_finite() && hours > 0.0 {
+        hours
+    } else {
+        default_hours
+    };
+    (h * 3600.0).round() as i64
+}

@@ -1,0 +1,13 @@
+/// A WeChat identity linked to a user: unique per (organization, appid, openid), enforced
+/// by the database. `unionid` links the identities of one person across the apps of one
+/// WeChat Open Platform account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeChatIdentity {
+    pub organization: String,
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub user_name: String,
+    pub created_time: String,
+    pub updated_time: String,
+}

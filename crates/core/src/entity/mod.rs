@@ -1,0 +1,66 @@
+//! Entities with Casdoor's JSON field names (camelCase), so Casdoor clients keep working.
+//!
+//! Deserialization is lenient (unknown fields are ignored) because `init_data.json` files
+//! exported from Casdoor carry many fields Ferrodoor does not model. The management API is
+//! strict instead: it checks field names with [`crate::fields`] before deserializing.
+
+mod application;
+mod cert;
+mod identity;
+mod organization;
+mod provider;
+mod session;
+mod token;
+mod user;
+
+pub use application::{Application, ProviderItem};
+pub use cert::Cert;
+pub use identity::WeChatIdentity;
+pub use organization::Organization;
+pub use provider::{Provider, ProviderKind};
+pub use session::Session;
+pub use token::Token;
+pub use user::User;
+
+/// The owner Casdoor gives to global objects (organizations, applications, certs).
+pub const GLOBAL_OWNER: &str = "admin";
+/// The organization whose admins administer everything.
+pub const BUILT_IN_ORG: &str = "built-in";
+/// The application of the built-in organization (used by the admin console).
+pub const BUILT_IN_APP: &str = "app-built-in";
+/// The default signing certificate.
+pub const BUILT_IN_CERT: &str = "cert-built-in";
+/// What a secret reads as when it is not shown (Casdoor's convention, so clients that
+/// send an object back unchanged do not overwrite the secret).
+pub const MASK: &str = "***";
+
+/// Casdoor's `owner/name` identifier.
+pub fn split_id(id: &str) -> Option<(&str, &str)> {
+    let (owner, name) = id.split_once('/')?;
+    if owner.is_empty() || name.is_empty() || name.contains('/') {
+        return None;
+    }
+    Some((owner, name))
+}
+
+pub(crate) fn default_true() -> bool {
+    true
+}
+
+/// Names become URL path parts (`owner/name`) and cookie subjects: letters, digits and
+/// `-_.@+`, 1 to 100 characters, not starting with a dot.
+pub fn validate_name(kind: &str, name: &str) -> crate::error::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+'));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::error::Error::invalid(format!(
+            "invalid {kind} name {name:?}: use 1-100 letters, digits or -_.@+"
+        )))
+    }
+}

@@ -1,0 +1,54 @@
+//! What a signed-in user may ask about themselves.
+
+use serde_json::{Map, Value, json};
+
+use super::Core;
+use crate::authz::{Credential, Principal};
+use crate::entity::{Organization, User};
+use crate::error::{Error, Result};
+
+impl Core {
+    /// Casdoor's `get-account`: the caller (masked) and their organization.
+    pub async fn get_account(&self, who: &Principal) -> Result<(User, Option<Organization>)> {
+        let user = who
+            .user()
+            .ok_or_else(|| Error::invalid("an application has no account; use a user's token"))?
+            .clone();
+        let org = self.store.get_organization(&user.owner).await?;
+        Ok((user.masked(), org))
+    }
+
+    /// OIDC UserInfo, filtered by the token's scope (a console session sees everything).
+    pub fn userinfo(&self, who: &Principal) -> Result<Value> {
+        let Principal::User { user, credential } = who else {
+            return Err(Error::invalid("userinfo needs a user's access token"));
+        };
+        let (scope, audience) = match credential {
+            Credential::Bearer {
+                scope, application, ..
+            } => (scope.as_str(), application.as_str()),
+            Credential::Session => ("openid profile email phone", ""),
+        };
+        let scopes: Vec<&str> = scope.split_whitespace().collect();
+        let mut info = Map::new();
+        info.insert("sub".into(), json!(user.id));
+        info.insert("iss".into(), json!(self.config.issuer));
+        if !audience.is_empty() {
+            info.insert("aud".into(), json!(audience));
+        }
+        if scopes.contains(&"profile") {
+            info.insert("preferred_username".into(), json!(user.name));
+            info.insert("name".into(), json!(user.display_name));
+            info.insert("picture".into(), json!(user.avatar));
+            info.insert("owner".into(), json!(user.owner));
+        }
+        if scopes.contains(&"email") {
+            info.insert("email".into(), json!(user.email));
+            info.insert("email_verified".into(), json!(user.email_verified));
+        }
+        if scopes.contains(&"phone") {
+            info.insert("phone_number".into(), json!(user.phone));
+        }
+        Ok(Value::Object(info))
+    }
+}

@@ -1,0 +1,292 @@
+//! The token endpoint (`/api/login/oauth/access_token`, `/oauth/token`): one entry point,
+//! one branch per grant, the same answer shape for all of them.
+
+use serde::Serialize;
+
+use super::Core;
+use super::auth::secrets_match;
+use crate::clock::Now;
+use crate::entity::{Application, GLOBAL_OWNER, Token, User};
+use crate::error::{Error, OAuthErrorCode as Code, Result};
+use crate::token::{TokenRequest, hash_secret, new_refresh_token, sign_access_token};
+
+/// The token endpoint's parameters, from the query, a form or a JSON body (Casdoor reads
+/// all three), with HTTP Basic client credentials already folded in.
+#[derive(Debug, Clone, Default)]
+pub struct TokenParams {
+    pub grant_type: String,
+    pub tag: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub code: String,
+    pub username: String,
+    pub password: String,
+    pub avatar: String,
+    pub scope: String,
+    pub nonce: String,
+    pub refresh_token: String,
+}
+
+/// Casdoor's `TokenWrapper`, the answer the seed documents read `access_token` from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Casdoor answers the access token here too; it carries the ID-token claims
+    /// (`iss`, `sub`, `aud`, `exp`, `iat`, `nonce`, `auth_time`).
+    pub id_token: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+pub const WECHAT_MINIPROGRAM_TAG: &str = "wechat_miniprogram";
+
+/// A token row ready to insert, and the secrets that go with it (signed after commit).
+pub(crate) struct PendingToken {
+    pub row: Token,
+    pub refresh_token: String,
+}
+
+impl Core {
+    pub async fn token_endpoint(&self, params: TokenParams, now: Now) -> Result<TokenResponse> {
+        // Casdoor branches on the tag before looking at the grant type.
+        if params.tag == WECHAT_MINIPROGRAM_TAG {
+            return self.wechat_miniprogram_login(&params, now).await;
+        }
+        match params.grant_type.as_str() {
+            "client_credentials" => self.client_credentials_grant(&params, now).await,
+            "refresh_token" => self.refresh_token_grant(&params, now).await,
+            "password" => self.password_grant(&params, now).await,
+            "" => Err(Error::oauth(Code::InvalidRequest, "grant_type is required")),
+            other => Err(Error::oauth(
+                Code::UnsupportedGrantType,
+                format!("grant_type {other:?} is not supported"),
+            )),
+        }
+    }
+
+    pub(crate) async fn application_by_client_id(&self, client_id: &str) -> Result<Application> {
+        if client_id.is_empty() {
+            return Err(Error::oauth(Code::InvalidClient, "client_id is required"));
+        }
+        self.store
+            .get_application_by_client_id(client_id)
+            .await?
+            .ok_or_else(|| Error::oauth(Code::InvalidClient, "client_id is invalid"))
+    }
+
+    /// A confidential client: the secret must match.
+    async fn confidential_client(&self, params: &TokenParams) -> Result<Application> {
+        let app = self.application_by_client_id(&params.client_id).await?;
+        if !secrets_match(&params.client_secret, &app.client_secret) {
+            return Err(Error::oauth(
+                Code::InvalidClient,
+                "client_secret is invalid",
+            ));
+        }
+        Ok(app)
+    }
+
+    fn require_grant(app: &Application, grant: &str) -> Result<()> {
+        if app.grant_types.iter().any(|g| g == grant) {
+            Ok(())
+        } else {
+            Err(Error::oauth(
+                Code::UnauthorizedClient,
+                format!("the application does not allow the {grant} grant (see its grantTypes)"),
+            ))
+        }
+    }
+
+    /// A token row for `user` (or the application itself), not yet stored.
+    pub(crate) fn pending_token(
+        app: &Application,
+        user: Option<&User>,
+        grant: &str,
+        scope: &str,
+        now: Now,
+    ) -> PendingToken {
+        let with_refresh = user.is_some();
+        let (refresh_token, refresh_hash) = if with_refresh {
+            new_refresh_token()
+        } else {
+            (String::new(), String::new())
+        };
+        let expires_in = app.access_token_seconds();
+        PendingToken {
+            row: Token {
+                owner: GLOBAL_OWNER.into(),
+                name: uuid::Uuid::new_v4().to_string(),
+                created_time: now.rfc3339(),
+                application: app.name.clone(),
+                organization: user
+                    .map(|u| u.owner.clone())
+                    .unwrap_or_else(|| app.organization.clone()),
+                user: user.map(|u| u.name.clone()).unwrap_or_default(),
+                expires_in,
+                scope: scope.to_string(),
+                token_type: "Bearer".into(),
+                grant_type: grant.to_string(),
+                expires_at: now.unix() + expires_in,
+                refresh_token_hash: with_refresh.then_some(refresh_hash),
+                refresh_expires_at: if with_refresh {
+                    now.unix() + app.refresh_token_seconds()
+                } else {
+                    0
+                },
+                revoked: false,
+            },
+            refresh_token,
+        }
+    }
+
+    /// Signs the access token of a stored row and shapes the answer.
+    pub(crate) async fn token_response(
+        &self,
+        app: &Application,
+        user: Option<&User>,
+        pending: PendingToken,
+        nonce: &str,
+        tag: &str,
+        now: Now,
+    ) -> Result<TokenResponse> {
+        let key = self.app_key(app).await?;
+        let request = TokenRequest {
+            application: app,
+            user,
+            token_name: &pending.row.name,
+            scope: &pending.row.scope,
+            nonce,
+            tag,
+            expires_in: pending.row.expires_in,
+        };
+        let access_token = sign_access_token(&key, &self.config.issuer, &request, now)?;
+        Ok(TokenResponse {
+            id_token: access_token.clone(),
+            access_token,
+            refresh_token: pending.refresh_token,
+            token_type: "Bearer",
+            expires_in: pending.row.expires_in,
+            scope: pending.row.scope,
+        })
+    }
+
+    async fn store_token(&self, pending: &PendingToken) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        tx.insert_token(&pending.row).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn client_credentials_grant(
+        &self,
+        params: &TokenParams,
+        now: Now,
+    ) -> Result<TokenResponse> {
+        let app = self.confidential_client(params).await?;
+        Self::require_grant(&app, "client_credentials")?;
+        let pending = Self::pending_token(&app, None, "client_credentials", &params.scope, now);
+        self.store_token(&pending).await?;
+        self.token_response(&app, None, pending, "", "", now).await
+    }
+
+    async fn password_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
+        let app = self.application_by_client_id(&params.client_id).await?;
+        Self::require_grant(&app, "password")?;
+        if !app.enable_password {
+            return Err(Error::oauth(
+                Code::UnauthorizedClient,
+                "password sign-in is off for this application",
+            ));
+        }
+        if !params.client_secret.is_empty()
+            && !secrets_match(&params.client_secret, &app.client_secret)
+        {
+            return Err(Error::oauth(
+                Code::InvalidClient,
+                "client_secret is invalid",
+            ));
+        }
+        let user = self
+            .store
+            .get_user(&app.organization, &params.username)
+            .await?;
+        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let ok = self.passwords.verify(params.password.clone(), hash).await?;
+        let user = match user {
+            Some(u) if ok && u.is_active() => u,
+            _ => {
+                return Err(Error::oauth(
+                    Code::InvalidGrant,
+                    "wrong username or password",
+                ));
+            }
+        };
+        let scope = if params.scope.is_empty() {
+            "openid profile"
+        } else {
+            params.scope.as_str()
+        };
+        let pending = Self::pending_token(&app, Some(&user), "password", scope, now);
+        self.store_token(&pending).await?;
+        self.token_response(&app, Some(&user), pending, &params.nonce, "", now)
+            .await
+    }
+
+    /// Rotates: the presented refresh token's row is revoked and a new one issued, in one
+    /// transaction; a refresh token works once.
+    async fn refresh_token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
+        let app = self.application_by_client_id(&params.client_id).await?;
+        if !params.client_secret.is_empty()
+            && !secrets_match(&params.client_secret, &app.client_secret)
+        {
+            return Err(Error::oauth(
+                Code::InvalidClient,
+                "client_secret is invalid",
+            ));
+        }
+        let invalid = || {
+            Error::oauth(
+                Code::InvalidGrant,
+                "refresh_token is invalid, expired or already used",
+            )
+        };
+        if params.refresh_token.is_empty() {
+            return Err(Error::oauth(
+                Code::InvalidRequest,
+                "refresh_token is required",
+            ));
+        }
+        let old = self
+            .store
+            .get_token_by_refresh_hash(&hash_secret(params.refresh_token.as_bytes()))
+            .await?
+            .ok_or_else(invalid)?;
+        if old.revoked || old.refresh_expires_at <= now.unix() || old.application != app.name {
+            return Err(invalid());
+        }
+        let user = self
+            .store
+            .get_user(&old.organization, &old.user)
+            .await?
+            .filter(User::is_active)
+            .ok_or_else(|| {
+                Error::oauth(
+                    Code::InvalidGrant,
+                    "the user no longer exists or is forbidden",
+                )
+            })?;
+        let pending = Self::pending_token(&app, Some(&user), &old.grant_type, &old.scope, now);
+        let mut tx = self.store.begin().await?;
+        // Only one of two concurrent refreshes with the same token wins the revocation.
+        if !tx.revoke_token(&old.name).await? {
+            return Err(invalid());
+        }
+        tx.insert_token(&pending.row).await?;
+        tx.commit().await?;
+        self.token_response(&app, Some(&user), pending, "", "", now)
+            .await
+    }
+}

@@ -1,0 +1,132 @@
+//! Use cases. Each public method of [`Core`] is one request's worth of work: it checks who
+//! asks, opens at most the transactions it needs, and commits all of its writes together.
+
+mod account;
+mod auth;
+mod bootstrap;
+pub mod grants;
+pub mod init_data;
+mod list;
+mod manage_applications;
+mod manage_organizations;
+mod manage_providers;
+mod manage_users;
+mod oidc;
+pub mod wechat_login;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::entity::{Application, BUILT_IN_CERT};
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+use crate::password::PasswordHasher;
+use crate::store::Store;
+
+pub use auth::SignedIn;
+pub use grants::{TokenParams, TokenResponse};
+pub use list::ListParams;
+pub use wechat_login::{WeChatFailure, WeChatGateway, WeChatSession};
+
+/// Settings the core needs from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// The public base URL: the `iss` of every token and the base of discovery.
+    pub issuer: String,
+    /// How long a console sign-in lasts.
+    pub session_seconds: i64,
+    /// How many argon2 hashes may run at once.
+    pub password_hash_concurrency: usize,
+}
+
+impl CoreConfig {
+    pub fn new(issuer: impl Into<String>) -> Self {
+        CoreConfig {
+            issuer: issuer.into().trim_end_matches('/').to_string(),
+            session_seconds: 24 * 3600,
+            password_hash_concurrency: 2,
+        }
+    }
+}
+
+pub struct Core {
+    store: Arc<dyn Store>,
+    wechat: Arc<dyn WeChatGateway>,
+    config: CoreConfig,
+    passwords: PasswordHasher,
+    /// Loaded signing keys by certificate name; certificates change rarely and a miss
+    /// reloads from the store, so every node learns new keys by itself.
+    keys: RwLock<HashMap<String, Arc<SigningKey>>>,
+}
+
+impl Core {
+    pub fn new(
+        store: Arc<dyn Store>,
+        wechat: Arc<dyn WeChatGateway>,
+        config: CoreConfig,
+    ) -> Result<Self> {
+        Ok(Core {
+            store,
+            wechat,
+            passwords: PasswordHasher::new(config.password_hash_concurrency)?,
+            config,
+            keys: RwLock::new(HashMap::new()),
+        })
+    }
+
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The key of certificate `name`, loaded once.
+    async fn key(&self, name: &str) -> Result<Arc<SigningKey>> {
+        if let Some(key) = self.keys.read().map_err(poisoned)?.get(name) {
+            return Ok(key.clone());
+        }
+        let cert = self
+            .store
+            .get_cert(name)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated(format!("unknown signing key {name}")))?;
+        let key = Arc::new(SigningKey::from_cert(&cert)?);
+        self.keys
+            .write()
+            .map_err(poisoned)?
+            .insert(name.to_string(), key.clone());
+        Ok(key)
+    }
+
+    /// The key an application signs with.
+    async fn app_key(&self, app: &Application) -> Result<Arc<SigningKey>> {
+        let name = if app.cert.is_empty() {
+            BUILT_IN_CERT
+        } else {
+            app.cert.as_str()
+        };
+        self.key(name).await.map_err(|e| match e {
+            Error::Unauthenticated(_) => Error::Internal(format!(
+                "application {} uses missing certificate {name}",
+                app.name
+            )),
+            other => other,
+        })
+    }
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Internal("key cache lock poisoned".into())
+}
+
+impl Core {
+    /// Deletes what has expired (code claims, sessions, spent tokens); answers how many rows.
+    pub async fn purge_expired(&self, now: crate::clock::Now) -> Result<u64> {
+        let mut tx = self.store.begin().await?;
+        let n = tx.purge_expired(now.unix()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}

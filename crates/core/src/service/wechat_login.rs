@@ -1,0 +1,387 @@
+//! WeChat Mini Program login: `wx.login()` code in, access token out.
+//!
+//! Differences from Casdoor, on purpose: the code is claimed before it is exchanged, so it
+//! reaches WeChat at most once even when it arrives twice at once (on any node); the
+//! `session_key` never leaves the server; concurrent first logins of one person create one
+//! user (unique identity key + retry); a nickname or avatar sent on a later login updates
+//! the profile; errors carry real HTTP statuses.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::Core;
+use super::grants::{PendingToken, TokenParams, TokenResponse, WECHAT_MINIPROGRAM_TAG};
+use crate::clock::Now;
+use crate::entity::{Application, Organization, Provider, ProviderKind, User, WeChatIdentity};
+use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
+use crate::store::{StoreError, WeChatLookup};
+use crate::token::hash_secret;
+
+/// What `jscode2session` tells about the person. The `session_key` is deliberately absent:
+/// nothing in the core needs it yet, so it is dropped at the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeChatSession {
+    pub openid: String,
+    pub unionid: Option<String>,
+}
+
+/// Why WeChat did not give a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeChatFailure {
+    /// 40029: unknown or expired code.
+    InvalidCode(String),
+    /// 40163: WeChat saw this code before.
+    CodeUsed(String),
+    /// 40226: WeChat blocks this user (high risk).
+    Blocked(String),
+    /// 45011.
+    RateLimited(String),
+    /// -1.
+    Busy(String),
+    /// 40013/40125/40001…: the provider's AppID or AppSecret is wrong.
+    BadCredentials(String),
+    Timeout,
+    /// Unreachable, dropped connection, HTTP error, unreadable answer.
+    Unavailable(String),
+}
+
+impl WeChatFailure {
+    /// Whether WeChat certainly did not consume the code (so it may be tried again).
+    fn code_untouched(&self) -> bool {
+        matches!(
+            self,
+            WeChatFailure::Busy(_)
+                | WeChatFailure::RateLimited(_)
+                | WeChatFailure::BadCredentials(_)
+                | WeChatFailure::Unavailable(_)
+        )
+    }
+
+    fn into_error(self) -> Error {
+        let upstream = |failure, message: String| Error::Upstream { failure, message };
+        match self {
+            WeChatFailure::InvalidCode(m) => Error::oauth(
+                Code::InvalidGrant,
+                format!("WeChat rejected the code (invalid or expired; call wx.login again): {m}"),
+            ),
+            WeChatFailure::CodeUsed(m) => Error::oauth(
+                Code::InvalidGrant,
+                format!("WeChat says this code was already used; call wx.login again: {m}"),
+            ),
+            WeChatFailure::Blocked(m) => Error::oauth(
+                Code::AccessDenied,
+                format!("WeChat blocked this user's login (40226): {m}"),
+            ),
+            WeChatFailure::RateLimited(m) => upstream(
+                UpstreamFailure::RateLimited,
+                format!("WeChat rate limit reached (45011), retry later: {m}"),
+            ),
+            WeChatFailure::Busy(m) => upstream(
+                UpstreamFailure::Busy,
+                format!("WeChat is busy (-1), retry later: {m}"),
+            ),
+            WeChatFailure::BadCredentials(m) => upstream(
+                UpstreamFailure::BadGateway,
+                format!(
+                    "WeChat refused the provider's AppID/AppSecret; check the provider configuration: {m}"
+                ),
+            ),
+            WeChatFailure::Timeout => upstream(
+                UpstreamFailure::Timeout,
+                "WeChat did not answer in time".into(),
+            ),
+            WeChatFailure::Unavailable(m) => upstream(
+                UpstreamFailure::BadGateway,
+                format!("WeChat could not be reached: {m}"),
+            ),
+        }
+    }
+}
+
+/// The port to WeChat's servers (implemented over HTTP by the server binary).
+#[async_trait]
+pub trait WeChatGateway: Send + Sync + 'static {
+    async fn code_to_session(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> Result<WeChatSession, WeChatFailure>;
+}
+
+/// How long WeChat honours a `wx.login` code; a claim need not outlive it.
+const CODE_LIFETIME_SECONDS: i64 = 300;
+/// Attempts of the login transaction when concurrent first logins collide.
+const LOGIN_ATTEMPTS: usize = 5;
+const MAX_PROFILE_FIELD: usize = 1024;
+
+struct LoginInput<'a> {
+    app: &'a Application,
+    org: &'a Organization,
+    appid: &'a str,
+    session: &'a WeChatSession,
+    nickname: Option<&'a str>,
+    avatar: Option<&'a str>,
+}
+
+impl Core {
+    /// The first provider of the application that is a WeChat Mini Program.
+    async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
+        for item in &app.providers {
+            if let Some(p) = self.store.get_provider(&item.name).await?
+                && p.kind() == ProviderKind::WeChatMiniProgram
+            {
+                return Ok(p);
+            }
+        }
+        Err(Error::oauth(
+            Code::UnauthorizedClient,
+            "the application does not support WeChat Mini Program login: add a provider of type WeChatMiniProgram to it",
+        ))
+    }
+
+    pub(crate) async fn wechat_miniprogram_login(
+        &self,
+        params: &TokenParams,
+        now: Now,
+    ) -> Result<TokenResponse> {
+        let app = self.application_by_client_id(&params.client_id).await?;
+        let code = params.code.trim();
+        if code.is_empty() {
+            return Err(Error::oauth(
+                Code::InvalidRequest,
+                "code is required (the code from wx.login)",
+            ));
+        }
+        if code.len() > 256 || !code.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(Error::oauth(
+                Code::InvalidRequest,
+                "code is not a wx.login code",
+            ));
+        }
+        let nickname = profile_field("username", &params.username)?;
+        let avatar = profile_field("avatar", &params.avatar)?;
+        let provider = self.miniprogram_provider(&app).await?;
+        let org = self
+            .store
+            .get_organization(&app.organization)
+            .await?
+            .ok_or_else(|| {
+                Error::Internal(format!("application {} has no organization", app.name))
+            })?;
+        let appid = provider.client_id.as_str();
+
+        let code_hash = hash_secret(code.as_bytes());
+        let mut tx = self.store.begin().await?;
+        let claimed = tx
+            .claim_wechat_code(appid, &code_hash, now.unix() + CODE_LIFETIME_SECONDS)
+            .await?;
+        tx.commit().await?;
+        if !claimed {
+            return Err(Error::oauth(
+                Code::InvalidGrant,
+                "this code has already been used; call wx.login again",
+            ));
+        }
+        let session = match self
+            .wechat
+            .code_to_session(appid, &provider.client_secret, code)
+            .await
+        {
+            Ok(s) => s,
+            Err(failure) => {
+                if failure.code_untouched() {
+                    self.release_code(appid, &code_hash).await;
+                }
+                tracing::info!(appid, failure = ?failure, "jscode2session failed");
+                return Err(failure.into_error());
+            }
+        };
+        if session.openid.is_empty() {
+            return Err(Error::Upstream {
+                failure: UpstreamFailure::BadGateway,
+                message: "WeChat answered a session without openid".into(),
+            });
+        }
+        let input = LoginInput {
+            app: &app,
+            org: &org,
+            appid,
+            session: &session,
+            nickname,
+            avatar,
+        };
+        let (user, pending) = self.complete_wechat_login(&input, now).await?;
+        self.token_response(&app, Some(&user), pending, "", WECHAT_MINIPROGRAM_TAG, now)
+            .await
+    }
+
+    async fn release_code(&self, appid: &str, code_hash: &str) {
+        let released = async {
+            let mut tx = self.store.begin().await?;
+            tx.release_wechat_code(appid, code_hash).await?;
+            tx.commit().await
+        };
+        if let Err(e) = released.await {
+            tracing::warn!(error = %e, "could not release a WeChat code claim");
+        }
+    }
+
+    /// Finds or creates the user, links the identity and stores the token, all in one
+    /// transaction; retried when a concurrent login of the same person won a race.
+    async fn complete_wechat_login(
+        &self,
+        input: &LoginInput<'_>,
+        now: Now,
+    ) -> Result<(User, PendingToken)> {
+        let mut last_conflict = String::new();
+        for attempt in 0..LOGIN_ATTEMPTS {
+            match self.try_wechat_login(input, attempt, now).await {
+                Err(Error::Store(StoreError::Conflict(msg))) => {
+                    tracing::debug!(attempt, %msg, "concurrent WeChat login; retrying");
+                    last_conflict = msg;
+                }
+                other => return other,
+            }
+        }
+        Err(Error::Internal(format!(
+            "WeChat login kept conflicting: {last_conflict}"
+        )))
+    }
+
+    async fn try_wechat_login(
+        &self,
+        input: &LoginInput<'_>,
+        attempt: usize,
+        now: Now,
+    ) -> Result<(User, PendingToken)> {
+        let LoginInput {
+            app,
+            org,
+            appid,
+            session,
+            ..
+        } = *input;
+        let lookup = WeChatLookup {
+            organization: &org.name,
+            appid,
+            openid: &session.openid,
+            unionid: session.unionid.as_deref(),
+        };
+        let identity = WeChatIdentity {
+            organization: org.name.clone(),
+            appid: appid.to_string(),
+            openid: session.openid.clone(),
+            unionid: session.unionid.clone(),
+            user_name: String::new(),
+            created_time: now.rfc3339(),
+            updated_time: now.rfc3339(),
+        };
+        let mut tx = self.store.begin().await?;
+        let user = match tx.find_user_by_wechat(lookup).await? {
+            Some(mut user) => {
+                if !user.is_active() {
+                    return Err(Error::oauth(Code::AccessDenied, "this user is forbidden"));
+                }
+                let identity = WeChatIdentity {
+                    user_name: user.name.clone(),
+                    ..identity
+                };
+                if !tx.touch_wechat_identity(&identity).await? {
+                    // Found through unionid or Casdoor's `wechat` column: link this app too.
+                    tx.insert_wechat_identity(&identity).await?;
+                }
+                if apply_profile(&mut user, input.nickname, input.avatar) {
+                    user.updated_time = now.rfc3339();
+                    tx.update_user(&user).await?;
+                }
+                user
+            }
+            None => {
+                if !app.enable_sign_up {
+                    return Err(Error::oauth(
+                        Code::InvalidGrant,
+                        "no account is linked to this WeChat user and the application does not allow signing up (login-only mode)",
+                    ));
+                }
+                let user = new_wechat_user(input, attempt, now);
+                tx.insert_user(&user).await?;
+                tx.insert_wechat_identity(&WeChatIdentity {
+                    user_name: user.name.clone(),
+                    ..identity
+                })
+                .await?;
+                user
+            }
+        };
+        let pending = Self::pending_token(
+            app,
+            Some(&user),
+            WECHAT_MINIPROGRAM_TAG,
+            "openid profile",
+            now,
+        );
+        tx.insert_token(&pending.row).await?;
+        tx.commit().await?;
+        Ok((user, pending))
+    }
+}
+
+/// `None` for an absent or empty field; refuses absurd sizes.
+fn profile_field<'a>(name: &str, value: &'a str) -> Result<Option<&'a str>> {
+    let value = value.trim();
+    if value.len() > MAX_PROFILE_FIELD {
+        return Err(Error::oauth(
+            Code::InvalidRequest,
+            format!("{name} is longer than {MAX_PROFILE_FIELD} bytes"),
+        ));
+    }
+    Ok((!value.is_empty()).then_some(value))
+}
+
+/// Sets the nickname and avatar sent with a login; answers whether anything changed.
+fn apply_profile(user: &mut User, nickname: Option<&str>, avatar: Option<&str>) -> bool {
+    let mut changed = false;
+    if let Some(n) = nickname.filter(|n| *n != user.display_name) {
+        user.display_name = n.to_string();
+        changed = true;
+    }
+    if let Some(a) = avatar.filter(|a| *a != user.avatar) {
+        user.avatar = a.to_string();
+        changed = true;
+    }
+    changed
+}
+
+/// A new user named `wechat-<openid>`. After a name clash with an unrelated user (the
+/// identity lookup found nobody, yet the name is taken) later attempts add a suffix.
+fn new_wechat_user(input: &LoginInput<'_>, attempt: usize, now: Now) -> User {
+    let session = input.session;
+    let mut name = format!("wechat-{}", session.openid);
+    if attempt >= 2 {
+        name = format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    }
+    let mut properties = BTreeMap::new();
+    properties.insert("wechatOpenId".to_string(), session.openid.clone());
+    if let Some(u) = &session.unionid {
+        properties.insert("wechatUnionId".to_string(), u.clone());
+    }
+    User {
+        owner: input.org.name.clone(),
+        name,
+        created_time: now.rfc3339(),
+        updated_time: now.rfc3339(),
+        id: uuid::Uuid::new_v4().to_string(),
+        type_: "normal-user".into(),
+        display_name: input.nickname.unwrap_or_default().to_string(),
+        avatar: input
+            .avatar
+            .map(str::to_string)
+            .unwrap_or_else(|| input.org.default_avatar.clone()),
+        signup_application: input.app.name.clone(),
+        wechat: session.openid.clone(),
+        properties,
+        ..User::default()
+    }
+}

@@ -1,0 +1,178 @@
+//! The storage port. One implementation (sqlx, SQLite and PostgreSQL) lives in `ferrodoor-store`.
+//!
+//! Reads go through [`Store`] directly. Every change goes through a [`StoreTx`]: the service
+//! that owns a use case opens one transaction, does all of its writes in it and commits,
+//! so a multi-row change is never half-written.
+
+use async_trait::async_trait;
+
+use crate::entity::{
+    Application, Cert, Organization, Provider, Session, Token, User, WeChatIdentity,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule would be broken (the message names what clashed).
+    #[error("{0}")]
+    Conflict(String),
+    /// A row refers to one that does not exist, or is still referred to.
+    #[error("{0}")]
+    Reference(String),
+    /// The database cannot be reached right now: 503, retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Filtering, sorting and paging of a list, with field names already checked against the
+/// entity's allow-list (the store checks them again: they become column names).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// (JSON field name, substring to look for)
+    pub filter: Option<(String, String)>,
+    /// (JSON field name, descending)
+    pub sort: Option<(String, bool)>,
+    /// (1-based page, page size)
+    pub page: Option<(u32, u32)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Number of matching rows regardless of paging.
+    pub total: u64,
+}
+
+/// Which WeChat identity a login presents.
+#[derive(Debug, Clone, Copy)]
+pub struct WeChatLookup<'a> {
+    pub organization: &'a str,
+    pub appid: &'a str,
+    pub openid: &'a str,
+    pub unionid: Option<&'a str>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// Whether the database answers (for `/api/health`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// "sqlite" or "postgres".
+    fn backend_name(&self) -> &'static str;
+
+    async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>>;
+    async fn list_organizations(&self, query: &ListQuery) -> StoreResult<Page<Organization>>;
+
+    async fn get_application(&self, name: &str) -> StoreResult<Option<Application>>;
+    async fn get_application_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> StoreResult<Option<Application>>;
+    /// `organization`: only that organization's applications.
+    async fn list_applications(
+        &self,
+        organization: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Application>>;
+
+    async fn get_provider(&self, name: &str) -> StoreResult<Option<Provider>>;
+    /// `owner`: only providers of that owner (`admin` for global ones, else an organization).
+    async fn list_providers(
+        &self,
+        owner: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Provider>>;
+
+    async fn get_user(&self, owner: &str, name: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self, owner: Option<&str>, query: &ListQuery) -> StoreResult<Page<User>>;
+    /// The user a WeChat identity belongs to: by (organization, appid, openid), else by
+    /// unionid in the organization, else by Casdoor's `wechat` column (openid or unionid).
+    async fn find_user_by_wechat(&self, lookup: WeChatLookup<'_>) -> StoreResult<Option<User>>;
+    async fn list_wechat_identities(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Vec<WeChatIdentity>>;
+
+    async fn get_cert(&self, name: &str) -> StoreResult<Option<Cert>>;
+    async fn list_certs(&self) -> StoreResult<Vec<Cert>>;
+
+    async fn get_token(&self, name: &str) -> StoreResult<Option<Token>>;
+    async fn get_token_by_refresh_hash(
+        &self,
+        refresh_token_hash: &str,
+    ) -> StoreResult<Option<Token>>;
+    async fn list_tokens(
+        &self,
+        organization: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Token>>;
+
+    async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+}
+
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// Inserts fail with [`StoreError::Conflict`] when the key exists; updates and deletes
+    /// answer whether a row was affected.
+    async fn insert_organization(&mut self, org: &Organization) -> StoreResult<()>;
+    async fn update_organization(&mut self, org: &Organization) -> StoreResult<bool>;
+    /// Fails with [`StoreError::Reference`] while users or applications still belong to it.
+    async fn delete_organization(&mut self, name: &str) -> StoreResult<bool>;
+
+    async fn insert_application(&mut self, app: &Application) -> StoreResult<()>;
+    async fn update_application(&mut self, app: &Application) -> StoreResult<bool>;
+    async fn delete_application(&mut self, name: &str) -> StoreResult<bool>;
+
+    async fn insert_provider(&mut self, provider: &Provider) -> StoreResult<()>;
+    async fn update_provider(&mut self, provider: &Provider) -> StoreResult<bool>;
+    async fn delete_provider(&mut self, name: &str) -> StoreResult<bool>;
+
+    /// Reads the user and, on PostgreSQL, locks the row until the transaction ends, so a
+    /// read-modify-write cannot lose a concurrent change.
+    async fn get_user_for_update(&mut self, owner: &str, name: &str) -> StoreResult<Option<User>>;
+    /// Same lookup as [`Store::find_user_by_wechat`], inside the transaction.
+    async fn find_user_by_wechat(&mut self, lookup: WeChatLookup<'_>) -> StoreResult<Option<User>>;
+    async fn insert_user(&mut self, user: &User) -> StoreResult<()>;
+    /// Writes every column of the user (including `password_hash`).
+    async fn update_user(&mut self, user: &User) -> StoreResult<bool>;
+    /// Deletes the user with its WeChat identities and tokens.
+    async fn delete_user(&mut self, owner: &str, name: &str) -> StoreResult<bool>;
+
+    /// Fails with [`StoreError::Conflict`] when (organization, appid, openid) is linked already.
+    async fn insert_wechat_identity(&mut self, identity: &WeChatIdentity) -> StoreResult<()>;
+    /// Records a later login of a known identity (its unionid may have appeared since and its
+    /// `updated_time` moves). Answers false when no such identity exists.
+    async fn touch_wechat_identity(&mut self, identity: &WeChatIdentity) -> StoreResult<bool>;
+
+    /// Claims a one-time WeChat code (its sha256) so it is exchanged at most once, even
+    /// across several servers. Answers false when it was claimed before.
+    async fn claim_wechat_code(
+        &mut self,
+        appid: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<bool>;
+    /// Gives a claim back (the exchange failed before WeChat saw the code).
+    async fn release_wechat_code(&mut self, appid: &str, code_hash: &str) -> StoreResult<()>;
+
+    async fn insert_cert(&mut self, cert: &Cert) -> StoreResult<()>;
+    async fn update_cert(&mut self, cert: &Cert) -> StoreResult<bool>;
+
+    async fn insert_token(&mut self, token: &Token) -> StoreResult<()>;
+    async fn revoke_token(&mut self, name: &str) -> StoreResult<bool>;
+    /// Revokes every token of a user; answers how many were live.
+    async fn revoke_user_tokens(&mut self, owner: &str, name: &str) -> StoreResult<u64>;
+
+    async fn insert_session(&mut self, session: &Session) -> StoreResult<()>;
+    async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool>;
+
+    /// Removes expired code claims, sessions and tokens past their refresh expiry.
+    async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64>;
+}

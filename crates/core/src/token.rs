@@ -1,0 +1,257 @@
+//! Access tokens: Casdoor's JWT layout (registered claims plus the user's public fields),
+//! signed with the application's certificate; and opaque refresh tokens.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2_shim::sha256_hex;
+
+use crate::clock::Now;
+use crate::entity::{Application, User};
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+
+/// Claims of an access token. Casdoor's SDKs read `owner` and `name` from them, so the
+/// user's public fields are flattened in; secrets (password hash, session key) never are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    /// The user's `id` (UUID), or `admin/<app>` for client-credentials tokens.
+    pub sub: String,
+    pub aud: Vec<String>,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    /// `admin/<token row name>`: how a signed token is found again to check revocation.
+    pub jti: String,
+    #[serde(rename = "tokenType")]
+    pub token_type: String,
+    pub scope: String,
+    pub azp: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nonce: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "displayName")]
+    pub display_name: String,
+    #[serde(default)]
+    pub avatar: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    #[serde(default, rename = "isAdmin")]
+    pub is_admin: bool,
+    #[serde(
+        default,
+        rename = "signupApplication",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub signup_application: String,
+}
+
+pub const ACCESS_TOKEN_TYPE: &str = "access-token";
+
+/// What a grant asks to be issued.
+pub struct TokenRequest<'a> {
+    pub application: &'a Application,
+    pub user: Option<&'a User>,
+    pub token_name: &'a str,
+    pub scope: &'a str,
+    pub nonce: &'a str,
+    pub tag: &'a str,
+    pub expires_in: i64,
+}
+
+/// Signs an access token for `req` at `now`.
+pub fn sign_access_token(
+    key: &SigningKey,
+    issuer: &str,
+    req: &TokenRequest<'_>,
+    now: Now,
+) -> Result<String> {
+    let t = now.unix();
+    let mut claims = AccessClaims {
+        iss: issuer.to_string(),
+        sub: format!("admin/{}", req.application.name),
+        aud: vec![req.application.client_id.clone()],
+        exp: t + req.expires_in,
+        nbf: t,
+        iat: t,
+        jti: format!("admin/{}", req.token_name),
+        token_type: ACCESS_TOKEN_TYPE.to_string(),
+        scope: req.scope.to_string(),
+        azp: req.application.client_id.clone(),
+        nonce: req.nonce.to_string(),
+        tag: req.tag.to_string(),
+        auth_time: req.user.map(|_| t),
+        ..AccessClaims::default()
+    };
+    if let Some(u) = req.user {
+        claims.sub = u.id.clone();
+        claims.owner = u.owner.clone();
+        claims.name = u.name.clone();
+        claims.display_name = u.display_name.clone();
+        claims.avatar = u.avatar.clone();
+        claims.email = u.email.clone();
+        claims.phone = u.phone.clone();
+        claims.is_admin = u.is_admin;
+        claims.signup_application = u.signup_application.clone();
+    }
+    let mut header = Header::new(key.algorithm);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(&header, &claims, &key.encoding)
+        .map_err(|e| Error::Internal(format!("signing: {e}")))
+}
+
+/// The `kid` a token says it was signed with (unverified; only used to pick the key).
+pub fn token_kid(token: &str) -> Result<String> {
+    let header =
+        jsonwebtoken::decode_header(token).map_err(|_| invalid_token("malformed token"))?;
+    header.kid.ok_or_else(|| invalid_token("token has no kid"))
+}
+
+/// Checks the signature (with the algorithm of the key, never the one the token names),
+/// the issuer, `exp` and `nbf`. Revocation is the caller's next step.
+pub fn verify_access_token(
+    key: &SigningKey,
+    issuer: &str,
+    token: &str,
+    now: Now,
+) -> Result<AccessClaims> {
+    let mut validation = Validation::new(key.algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.validate_aud = false;
+    validation.validate_nbf = true;
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "jti"]);
+    // jsonwebtoken reads the system clock; check against our `now` ourselves as well so
+    // tests with an injected clock are honest.
+    validation.validate_exp = false;
+    let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
+        .map_err(|e| invalid_token(&format!("token rejected: {e}")))?;
+    let claims = data.claims;
+    if claims.exp <= now.unix() {
+        return Err(invalid_token("token expired"));
+    }
+    if claims.nbf > now.unix() + 60 {
+        return Err(invalid_token("token not valid yet"));
+    }
+    if claims.token_type != ACCESS_TOKEN_TYPE {
+        return Err(invalid_token("not an access token"));
+    }
+    Ok(claims)
+}
+
+fn invalid_token(msg: &str) -> Error {
+    Error::Unauthenticated(format!("invalid access token: {msg}"))
+}
+
+/// A new opaque refresh token and the hash under which it is stored.
+pub fn new_refresh_token() -> (String, String) {
+    let token = random_token(32);
+    let hash = sha256_hex(token.as_bytes());
+    (token, hash)
+}
+
+/// `bytes` random bytes, base64url without padding.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut buf).unwrap_or_else(|_| {
+        // aws-lc's RNG does not fail on supported platforms; fall back to the thread RNG.
+        use rand::RngCore;
+        rand::thread_rng().fill_bytes(&mut buf)
+    });
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+pub use sha2_shim::sha256_hex as hash_secret;
+
+mod sha2_shim {
+    /// sha256 of `data` as lowercase hex (token and cookie hashes at rest).
+    pub fn sha256_hex(data: &[u8]) -> String {
+        hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::generate_rsa_cert;
+
+    fn setup() -> (SigningKey, Application, User) {
+        let cert = generate_rsa_cert("k1", Now::from_unix(1_700_000_000)).unwrap();
+        let app = Application {
+            name: "app".into(),
+            client_id: "cid".into(),
+            ..Application::default()
+        };
+        let user = User {
+            owner: "acme".into(),
+            name: "alice".into(),
+            id: "uuid-1".into(),
+            ..User::default()
+        };
+        (SigningKey::from_cert(&cert).unwrap(), app, user)
+    }
+
+    fn request<'a>(app: &'a Application, user: &'a User) -> TokenRequest<'a> {
+        TokenRequest {
+            application: app,
+            user: Some(user),
+            token_name: "t1",
+            scope: "openid profile",
+            nonce: "",
+            tag: "",
+            expires_in: 3600,
+        }
+    }
+
+    #[test]
+    fn signed_tokens_verify_and_carry_the_user() {
+        let (key, app, user) = setup();
+        let now = Now::from_unix(1_700_000_000);
+        let jwt = sign_access_token(&key, "http://iss", &request(&app, &user), now).unwrap();
+        assert_eq!(token_kid(&jwt).unwrap(), "k1");
+        let claims = verify_access_token(&key, "http://iss", &jwt, now.plus_seconds(10)).unwrap();
+        assert_eq!(claims.sub, "uuid-1");
+        assert_eq!(
+            (claims.owner.as_str(), claims.name.as_str()),
+            ("acme", "alice")
+        );
+        assert_eq!(claims.aud, vec!["cid".to_string()]);
+        assert_eq!(claims.jti, "admin/t1");
+    }
+
+    #[test]
+    fn expired_foreign_and_tampered_tokens_are_refused() {
+        let (key, app, user) = setup();
+        let now = Now::from_unix(1_700_000_000);
+        let jwt = sign_access_token(&key, "http://iss", &request(&app, &user), now).unwrap();
+        assert!(verify_access_token(&key, "http://iss", &jwt, now.plus_seconds(3600)).is_err());
+        assert!(verify_access_token(&key, "http://other", &jwt, now).is_err());
+        let mut parts: Vec<String> = jwt.split('.').map(String::from).collect();
+        let forged = serde_json::json!({"iss":"http://iss","sub":"x","jti":"admin/t1","exp":1_900_000_000,"tokenType":"access-token","isAdmin":true});
+        parts[1] = URL_SAFE_NO_PAD.encode(forged.to_string());
+        assert!(verify_access_token(&key, "http://iss", &parts.join("."), now).is_err());
+        let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k1"}"#);
+        let unsigned = format!("{none_header}.{}.", parts[1]);
+        assert!(verify_access_token(&key, "http://iss", &unsigned, now).is_err());
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let (a, ha) = new_refresh_token();
+        let (b, _) = new_refresh_token();
+        assert_ne!(a, b);
+        assert_eq!(ha, sha256_hex(a.as_bytes()));
+        assert_eq!(ha.len(), 64);
+    }
+}

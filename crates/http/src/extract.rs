@@ -1,0 +1,280 @@
+//! Extractors: who is calling, JSON bodies and Casdoor-style query strings, each failing
+//! with an [`ApiError`] so even a malformed request gets the envelope and a clear `msg`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ferrodoor_core::authz::Principal;
+use ferrodoor_core::clock::Now;
+use ferrodoor_core::{Error, OAuthErrorCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{ApiError, OAuthApiError};
+use crate::{AppState, MAX_BODY_BYTES};
+
+/// The console's sign-in cookie.
+pub const SESSION_COOKIE: &str = "ferrodoor_session";
+
+/// An authenticated caller.
+pub struct Caller(pub Principal);
+
+/// Client credentials from HTTP Basic, if sent: `(client_id, client_secret)`.
+pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Error> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| Error::Unauthenticated("unreadable Authorization header".into()))?;
+    let Some(encoded) = strip_scheme(value, "Basic") else {
+        return Ok(None);
+    };
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| Error::Unauthenticated("malformed Basic credentials".into()))?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or_else(|| Error::Unauthenticated("malformed Basic credentials".into()))?;
+    // RFC 6749 §2.3.1: both parts are form-urlencoded.
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Ok(Some((
+        unescape(id).unwrap_or_default(),
+        unescape(secret).unwrap_or_default(),
+    )))
+}
+
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then_some(rest)
+}
+
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Cookie-authenticated writes must come from our own pages (CSRF: Casdoor had
+/// CVE-2023-34927). The cookie is `SameSite=Strict` as well.
+fn check_same_origin(parts: &Parts, origin: &str) -> Result<(), Error> {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let refuse = || Error::Forbidden("cross-site request refused".into());
+    if let Some(o) = parts.headers.get(header::ORIGIN)
+        && o.to_str().map_err(|_| refuse())? != origin
+    {
+        return Err(refuse());
+    }
+    if let Some(site) = parts.headers.get("sec-fetch-site")
+        && !matches!(site.to_str().unwrap_or(""), "same-origin" | "none")
+    {
+        return Err(refuse());
+    }
+    Ok(())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let now = Now::wall_clock();
+        let core = &state.core;
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let value = value
+                .to_str()
+                .map_err(|_| Error::Unauthenticated("unreadable Authorization header".into()))?;
+            if let Some(token) = strip_scheme(value, "Bearer") {
+                return Ok(Caller(core.authenticate_bearer(token.trim(), now).await?));
+            }
+            if let Some((id, secret)) = basic_credentials(&parts.headers)? {
+                let app = core.authenticate_client(&id, &secret).await?;
+                return Ok(Caller(Principal::Application(Box::new(app))));
+            }
+            return Err(Error::Unauthenticated(
+                "use a Bearer token or Basic client credentials".into(),
+            )
+            .into());
+        }
+        // Casdoor's SDKs may put client credentials in the query string.
+        let query: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let param = |k: &str| {
+            query
+                .iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.clone())
+        };
+        if let (Some(id), Some(secret)) = (param("clientId"), param("clientSecret")) {
+            let app = core.authenticate_client(&id, &secret).await?;
+            return Ok(Caller(Principal::Application(Box::new(app))));
+        }
+        if let Some(cookie) = cookie_value(&parts.headers, SESSION_COOKIE) {
+            check_same_origin(parts, &state.origin)?;
+            return Ok(Caller(core.authenticate_session(&cookie, now).await?));
+        }
+        Err(Error::Unauthenticated(
+            "sign in, or send an access token (Authorization: Bearer …)".into(),
+        )
+        .into())
+    }
+}
+
+/// A JSON object body. Refuses other content types (415), oversize bodies (413) and
+/// malformed JSON (400) with a message that says which.
+pub struct JsonBody(pub Value);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            let mime = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json") || mime == "text/plain"
+        })
+        // No content type: Casdoor clients (and curl -d) often send none; the body decides.
+        .unwrap_or(true)
+}
+
+pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::Http(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is larger than {} KiB",
+                    MAX_BODY_BYTES / 1024
+                ),
+            )
+        } else {
+            ApiError::bad_request(format!("could not read the request body: {e}"))
+        }
+    })
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::Http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as JSON (Content-Type: application/json)".into(),
+            ));
+        }
+        let bytes = read_body(req, state).await?;
+        if bytes.is_empty() {
+            return Err(ApiError::bad_request(
+                "the request body is empty; send a JSON object",
+            ));
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        }
+        Ok(JsonBody(value))
+    }
+}
+
+/// A query string read into `T`, failing with a 400 envelope.
+pub struct Q<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Q<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(Q)
+            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
+    }
+}
+
+/// Reads the token endpoint's parameters from the query, a form body and a JSON body.
+pub async fn oauth_params(
+    req: Request,
+    state: &AppState,
+) -> Result<(HeaderMap, Vec<(String, String)>), OAuthApiError> {
+    let headers = req.headers().clone();
+    let mut params: Vec<(String, String)> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let bytes = read_body(req, state).await.map_err(|e| match e {
+        ApiError::Http(_, msg) | ApiError::Core(Error::Invalid(msg)) => {
+            OAuthApiError(Error::oauth(OAuthErrorCode::InvalidRequest, msg))
+        }
+        ApiError::Core(e) => OAuthApiError(e),
+    })?;
+    if bytes.is_empty() {
+        return Ok((headers, params));
+    }
+    if content_type == "application/json" {
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::oauth(
+                OAuthErrorCode::InvalidRequest,
+                format!("invalid JSON body: {e}"),
+            )
+        })?;
+        let Value::Object(map) = value else {
+            return Err(Error::oauth(
+                OAuthErrorCode::InvalidRequest,
+                "the JSON body must be an object",
+            )
+            .into());
+        };
+        for (k, v) in map {
+            let v = match v {
+                Value::String(s) => s,
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            params.push((k, v));
+        }
+    } else {
+        params.extend(url::form_urlencoded::parse(&bytes).into_owned());
+    }
+    Ok((headers, params))
+}

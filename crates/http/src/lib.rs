@@ -1,0 +1,65 @@
+//! Ferrodoor's HTTP layer. Handlers only parse the request, call one [`Core`] method and
+//! shape the answer; every error becomes a response in [`error`], nowhere else.
+
+mod error;
+mod extract;
+mod response;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use ferrodoor_core::service::Core;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// Largest request body accepted (JSON objects and forms are small; bigger is a mistake
+/// or an attack).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Core>,
+    /// Whether cookies get the `Secure` attribute (the origin is https).
+    pub secure_cookies: bool,
+    /// The public origin, checked against `Origin` on cookie-authenticated writes.
+    pub origin: String,
+}
+
+impl AppState {
+    pub fn new(core: Arc<Core>) -> Self {
+        let origin = core.config().issuer.clone();
+        AppState {
+            secure_cookies: origin.starts_with("https://"),
+            origin,
+            core,
+        }
+    }
+}
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    routes::routes()
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        // Authorization headers and cookies never reach a log line.
+        .layer(SetSensitiveHeadersLayer::new([
+            AUTHORIZATION,
+            COOKIE,
+            SET_COOKIE,
+        ]))
+        .with_state(state)
+}

@@ -1,0 +1,100 @@
+//! Sign-in, sign-out and what a caller may ask about themselves.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use ferrodoor_core::clock::Now;
+use ferrodoor_core::entity::BUILT_IN_ORG;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Caller, JsonBody, SESSION_COOKIE, cookie_value};
+use crate::response::Envelope;
+
+/// Casdoor's `POST /api/login` body (only the password sign-in is supported).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginBody {
+    #[serde(default)]
+    organization: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    application: String,
+    #[serde(default, rename = "type")]
+    type_: String,
+    #[serde(default)]
+    auto_signin: bool,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let body: LoginBody = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid login body: {e}")))?;
+    if !body.type_.is_empty() && body.type_ != "login" {
+        return Err(ApiError::bad_request(format!(
+            "login type {:?} is not supported; use \"login\"",
+            body.type_
+        )));
+    }
+    let _ = (&body.application, body.auto_signin);
+    let org = if body.organization.is_empty() {
+        BUILT_IN_ORG
+    } else {
+        body.organization.as_str()
+    };
+    let signed_in = state
+        .core
+        .sign_in(org, &body.username, &body.password, Now::wall_clock())
+        .await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        signed_in.cookie,
+        signed_in.expires_in,
+        if state.secure_cookies { "; Secure" } else { "" }
+    );
+    let mut response = Envelope::ok(signed_in.user.id_string())
+        .with_subject(&signed_in.user.id, &signed_in.user.name)
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(cookie) = cookie_value(&headers, SESSION_COOKIE) {
+        state.core.sign_out(&cookie).await?;
+    }
+    let mut response = Envelope::ok(Value::Null).into_response();
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+pub async fn get_account(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Envelope, ApiError> {
+    let (user, org) = state.core.get_account(&who).await?;
+    Ok(Envelope::ok(&user)
+        .with_data2(org)
+        .with_subject(&user.id, &user.name))
+}
+
+pub async fn userinfo(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(state.core.userinfo(&who)?))
+}

@@ -1,0 +1,373 @@
+//! Casdoor's management API for organizations, applications, providers and users.
+//! Lists put the total in `data2` when paged; changes answer `"Affected"`/`"Unaffected"`
+//! (and, new in Ferrodoor, the created object in `data2` of an `add-*`).
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use ferrodoor_core::clock::Now;
+use ferrodoor_core::entity::split_id;
+use ferrodoor_core::service::ListParams;
+use ferrodoor_core::store::Page;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Caller, JsonBody, Q};
+use crate::response::Envelope;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/get-organizations", get(get_organizations))
+        .route("/api/get-organization", get(get_organization))
+        .route("/api/add-organization", post(add_organization))
+        .route("/api/update-organization", post(update_organization))
+        .route("/api/delete-organization", post(delete_organization))
+        .route("/api/get-applications", get(get_applications))
+        .route("/api/get-organization-applications", get(get_applications))
+        .route("/api/get-application", get(get_application))
+        .route("/api/add-application", post(add_application))
+        .route("/api/update-application", post(update_application))
+        .route("/api/delete-application", post(delete_application))
+        .route("/api/get-providers", get(get_providers))
+        .route("/api/get-global-providers", get(get_providers))
+        .route("/api/get-provider", get(get_provider))
+        .route("/api/add-provider", post(add_provider))
+        .route("/api/update-provider", post(update_provider))
+        .route("/api/delete-provider", post(delete_provider))
+        .route("/api/get-users", get(get_users))
+        .route("/api/get-global-users", get(get_users))
+        .route("/api/get-user-count", get(get_user_count))
+        .route("/api/get-user", get(get_user))
+        .route("/api/add-user", post(add_user))
+        .route("/api/update-user", post(update_user))
+        .route("/api/delete-user", post(delete_user))
+}
+
+/// Casdoor's list and lookup query parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQs {
+    id: Option<String>,
+    owner: Option<String>,
+    organization: Option<String>,
+    p: Option<u32>,
+    page_size: Option<u32>,
+    field: Option<String>,
+    value: Option<String>,
+    sort_field: Option<String>,
+    sort_order: Option<String>,
+}
+
+impl ListQs {
+    fn params(&self) -> ListParams {
+        ListParams {
+            page: self.p,
+            page_size: self.page_size,
+            field: self.field.clone(),
+            value: self.value.clone(),
+            sort_field: self.sort_field.clone(),
+            sort_order: self.sort_order.clone(),
+        }
+    }
+
+    /// `?id=owner/name`.
+    fn id(&self) -> Result<(String, String), ApiError> {
+        let id = self.id.as_deref().unwrap_or("");
+        split_id(id)
+            .map(|(o, n)| (o.to_string(), n.to_string()))
+            .ok_or_else(|| ApiError::bad_request(format!("id must be owner/name, got {id:?}")))
+    }
+
+    /// The owner filter; Casdoor's `owner=admin` on global lists means "all".
+    fn owner_filter(&self) -> Option<&str> {
+        self.owner.as_deref().filter(|o| !o.is_empty())
+    }
+}
+
+fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
+    let envelope = Envelope::ok(&page.items);
+    if params.is_paged() {
+        envelope.with_data2(page.total)
+    } else {
+        envelope
+    }
+}
+
+/// Target of a `delete-*`/`update-*`: `?id=owner/name`, else the body's `owner` and `name`.
+fn target(qs: &ListQs, body: &Value) -> Result<(String, String), ApiError> {
+    if qs.id.is_some() {
+        return qs.id();
+    }
+    let field = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (owner, name) = (field("owner"), field("name"));
+    if name.is_empty() {
+        return Err(ApiError::bad_request(
+            "say which object: ?id=owner/name or a body with owner and name",
+        ));
+    }
+    Ok((owner, name))
+}
+
+async fn get_organizations(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let params = qs.params();
+    Ok(page(
+        s.core.list_organizations(&who, &params).await?,
+        &params,
+    ))
+}
+
+async fn get_organization(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = qs.id()?;
+    Ok(Envelope::ok(s.core.get_organization(&who, &name).await?))
+}
+
+async fn add_organization(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let org = s
+        .core
+        .add_organization(&who, &body, Now::wall_clock())
+        .await?;
+    Ok(Envelope::affected(true).with_data2(org))
+}
+
+async fn update_organization(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.update_organization(&who, &name, &body).await?,
+    ))
+}
+
+async fn delete_organization(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.delete_organization(&who, &name).await?,
+    ))
+}
+
+async fn get_applications(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let params = qs.params();
+    let org = qs.organization.as_deref().filter(|o| !o.is_empty());
+    Ok(page(
+        s.core.list_applications(&who, org, &params).await?,
+        &params,
+    ))
+}
+
+async fn get_application(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = qs.id()?;
+    Ok(Envelope::ok(s.core.get_application(&who, &name).await?))
+}
+
+async fn add_application(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let app = s
+        .core
+        .add_application(&who, &body, Now::wall_clock())
+        .await?;
+    Ok(Envelope::affected(true).with_data2(app))
+}
+
+async fn update_application(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.update_application(&who, &name, &body).await?,
+    ))
+}
+
+async fn delete_application(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.delete_application(&who, &name).await?,
+    ))
+}
+
+async fn get_providers(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let params = qs.params();
+    Ok(page(
+        s.core
+            .list_providers(&who, qs.owner_filter(), &params)
+            .await?,
+        &params,
+    ))
+}
+
+async fn get_provider(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = qs.id()?;
+    Ok(Envelope::ok(s.core.get_provider(&who, &name).await?))
+}
+
+async fn add_provider(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let provider = s.core.add_provider(&who, &body, Now::wall_clock()).await?;
+    Ok(Envelope::affected(true).with_data2(provider))
+}
+
+async fn update_provider(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.update_provider(&who, &name, &body).await?,
+    ))
+}
+
+async fn delete_provider(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.delete_provider(&who, &name).await?,
+    ))
+}
+
+async fn get_users(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let params = qs.params();
+    Ok(page(
+        s.core.list_users(&who, qs.owner_filter(), &params).await?,
+        &params,
+    ))
+}
+
+async fn get_user_count(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let params = ListParams {
+        page: Some(1),
+        page_size: Some(1),
+        ..ListParams::default()
+    };
+    Ok(Envelope::ok(
+        s.core
+            .list_users(&who, qs.owner_filter(), &params)
+            .await?
+            .total,
+    ))
+}
+
+async fn get_user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (owner, name) = qs.id()?;
+    Ok(Envelope::ok(s.core.get_user(&who, &owner, &name).await?))
+}
+
+async fn add_user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let user = s.core.add_user(&who, &body, Now::wall_clock()).await?;
+    Ok(Envelope::affected(true).with_data2(user))
+}
+
+/// Target: `?id=owner/name`, else the body's `owner`/`name` (the seeds send those), else
+/// the caller themselves.
+async fn update_user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (owner, name) = match target(&qs, &body) {
+        Ok((owner, name)) if !owner.is_empty() => (owner, name),
+        Ok((_, name)) => match who.user() {
+            Some(me) => (me.owner.clone(), name),
+            None => return Err(ApiError::bad_request("say which user: ?id=owner/name")),
+        },
+        Err(e) => match who.user() {
+            Some(me) => (me.owner.clone(), me.name.clone()),
+            None => return Err(e),
+        },
+    };
+    Ok(Envelope::affected(
+        s.core
+            .update_user(&who, &owner, &name, &body, Now::wall_clock())
+            .await?,
+    ))
+}
+
+async fn delete_user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    JsonBody(body): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let (owner, name) = target(&qs, &body)?;
+    Ok(Envelope::affected(
+        s.core.delete_user(&who, &owner, &name).await?,
+    ))
+}

@@ -1,0 +1,32 @@
+//! Route table. Paths and JSON shapes are Casdoor's.
+
+mod account;
+mod management;
+mod token;
+mod wellknown;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/login/oauth/access_token", post(token::token_endpoint))
+        .route("/oauth/token", post(token::token_endpoint))
+        .route("/api/login", post(account::login))
+        .route("/api/logout", get(account::logout).post(account::logout))
+        .route("/api/get-account", get(account::get_account))
+        .route(
+            "/api/userinfo",
+            get(account::userinfo).post(account::userinfo),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(wellknown::discovery),
+        )
+        .route("/.well-known/jwks", get(wellknown::jwks))
+        .route("/api/health", get(wellknown::health))
+        .merge(management::routes())
+        .fallback(wellknown::not_found)
+}

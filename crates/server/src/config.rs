@@ -1,0 +1,204 @@
+//! Configuration: defaults, then Casdoor's `conf/app.conf` (so a Casdoor deployment can
+//! move over), then `ferrodoor.toml`, then `FERRODOOR_*` environment variables. Later
+//! sources win.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: String,
+    /// Public base URL: the `iss` of tokens and the base of discovery. Defaults to
+    /// `http://` + `listen`.
+    pub origin: Option<String>,
+    /// `sqlite://file.db` (created if missing) or `postgres://…`.
+    pub database_url: String,
+    /// A Casdoor-format `init_data.json` applied at start-up (idempotent).
+    pub init_data: Option<PathBuf>,
+    /// Password of `built-in/admin` when it is first created; generated and printed once
+    /// when unset.
+    pub admin_password: Option<String>,
+    /// WeChat's API base URL (point it at `ferrodoor wechat-emulator` offline).
+    pub wechat_api_base: String,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8000".into(),
+            origin: None,
+            database_url: "sqlite://ferrodoor.db".into(),
+            init_data: None,
+            admin_password: None,
+            wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the settings. `config`: the TOML file (`--config`); without it
+    /// `ferrodoor.toml` is read when present. `casdoor_conf`: Casdoor's app.conf.
+    pub fn load(config: Option<&Path>, casdoor_conf: &Path) -> Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if casdoor_conf.exists() {
+            let text = std::fs::read_to_string(casdoor_conf)
+                .with_context(|| format!("reading {}", casdoor_conf.display()))?;
+            figment = figment.merge(Serialized::defaults(from_casdoor_conf(&text)?));
+        }
+        match config {
+            Some(path) if !path.exists() => bail!("config file {} does not exist", path.display()),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("ferrodoor.toml")),
+        }
+        figment = figment.merge(Env::prefixed("FERRODOOR_").only(&[
+            "listen",
+            "origin",
+            "database_url",
+            "init_data",
+            "admin_password",
+            "wechat_api_base",
+            "log_format",
+        ]));
+        let settings: Settings = figment.extract().context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
+        if let Some(origin) = &self.origin {
+            let url = url::Url::parse(origin)
+                .with_context(|| format!("origin {origin:?} is not a URL"))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("origin {origin:?} must be http or https");
+            }
+        }
+        Ok(())
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn origin(&self) -> String {
+        match &self.origin {
+            Some(o) => o.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// The settings a Casdoor `app.conf` implies (only `origin`, `httpport`, `driverName` and
+/// `dataSourceName`/`dbName` are read). Only present keys are returned.
+#[derive(Debug, Default, Serialize, PartialEq)]
+struct CasdoorSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+}
+
+fn from_casdoor_conf(text: &str) -> Result<CasdoorSettings> {
+    let get = |key: &str| {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && !l.starts_with(';'))
+            .filter_map(|l| l.split_once('='))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim().trim_matches('"').to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut out = CasdoorSettings {
+        // Casdoor listens on every interface.
+        listen: get("httpport").map(|p| format!("0.0.0.0:{p}")),
+        origin: get("origin"),
+        database_url: None,
+    };
+    if let (Some(driver), Some(dsn)) = (get("driverName"), get("dataSourceName")) {
+        out.database_url = Some(casdoor_dsn_to_url(&driver, &dsn, get("dbName").as_deref())?);
+    }
+    Ok(out)
+}
+
+/// Casdoor's driver + DSN as a URL. Only the databases Ferrodoor supports are accepted.
+fn casdoor_dsn_to_url(driver: &str, dsn: &str, db_name: Option<&str>) -> Result<String> {
+    match driver {
+        "postgres" if dsn.starts_with("postgres://") || dsn.starts_with("postgresql://") => {
+            Ok(dsn.to_string())
+        }
+        "postgres" => {
+            // key=value form: "user=… password=… host=… port=… dbname=… sslmode=…"
+            let kv: Vec<(&str, &str)> = dsn
+                .split_whitespace()
+                .filter_map(|p| p.split_once('='))
+                .collect();
+            let val = |k: &str| kv.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+            let user = val("user").unwrap_or("postgres");
+            let auth = match val("password") {
+                Some(p) => format!("{user}:{p}"),
+                None => user.to_string(),
+            };
+            let db = val("dbname").or(db_name).unwrap_or("casdoor");
+            let mut url = format!(
+                "postgres://{auth}@{}:{}/{db}",
+                val("host").unwrap_or("localhost"),
+                val("port").unwrap_or("5432")
+            );
+            if let Some(mode) = val("sslmode") {
+                url.push_str(&format!("?sslmode={mode}"));
+            }
+            Ok(url)
+        }
+        "sqlite" => {
+            let file = dsn
+                .trim_start_matches("file:")
+                .split('?')
+                .next()
+                .unwrap_or("casdoor.db");
+            Ok(format!("sqlite://{file}"))
+        }
+        other => bail!(
+            "Casdoor's driverName {other:?} is not supported by Ferrodoor; use sqlite or postgres (FERRODOOR_DATABASE_URL)"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casdoor_conf_keys_are_mapped() {
+        let conf = "appname = casdoor\nhttpport = 8001\ndriverName = postgres\ndataSourceName = user=pg password=pw host=db port=5433 sslmode=disable dbname=cas\norigin = https://door.example.com\n";
+        let s = from_casdoor_conf(conf).unwrap();
+        assert_eq!(s.listen.as_deref(), Some("0.0.0.0:8001"));
+        assert_eq!(s.origin.as_deref(), Some("https://door.example.com"));
+        assert_eq!(
+            s.database_url.as_deref(),
+            Some("postgres://pg:pw@db:5433/cas?sslmode=disable")
+        );
+        let s =
+            from_casdoor_conf("driverName = sqlite\ndataSourceName = file:casdoor.db?cache=shared")
+                .unwrap();
+        assert_eq!(s.database_url.as_deref(), Some("sqlite://casdoor.db"));
+        assert!(
+            from_casdoor_conf("driverName = mysql\ndataSourceName = root:123@tcp(localhost:3306)/")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn origin_defaults_to_the_listen_address() {
+        let s = Settings::default();
+        assert_eq!(s.origin(), "http://127.0.0.1:8000");
+    }
+}

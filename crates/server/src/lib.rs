@@ -1,0 +1,136 @@
+//! The Ferrodoor server as a library, so integration tests start exactly what `ferrodoor
+//! serve` starts (on a loopback port of their own).
+
+pub mod config;
+mod wechat_gateway;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use ferrodoor_core::clock::Now;
+use ferrodoor_core::service::init_data::InitData;
+use ferrodoor_core::service::{Core, CoreConfig};
+use ferrodoor_core::store::Store;
+use ferrodoor_http::AppState;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::Settings;
+use wechat_gateway::HttpWeChatGateway;
+
+/// Opens the database named in the settings and brings its schema up to date.
+pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
+    let db = ferrodoor_store::Database::connect(database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(database_url)))?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db.store())
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A running server: where it listens, and how to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub core: Arc<Core>,
+    /// Set when the admin's password was generated at this start.
+    pub generated_admin_password: Option<String>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting connections, finishes requests in flight, and waits.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("server task")?.context("server")?;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (it does not, unless it fails).
+    pub async fn wait(self) -> Result<()> {
+        self.task.await.context("server task")?.context("server")?;
+        Ok(())
+    }
+
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Starts the server on `listener` (already bound, so tests can use port 0).
+pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
+    let store = open_store(&settings.database_url).await?;
+    let addr = listener.local_addr()?;
+    let origin = match &settings.origin {
+        Some(_) => settings.origin(),
+        None => format!("http://{addr}"),
+    };
+    let wechat = ferrodoor_wechat::WeChatClient::new(&settings.wechat_api_base)
+        .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
+    let core = Arc::new(Core::new(
+        store,
+        Arc::new(HttpWeChatGateway(wechat)),
+        CoreConfig::new(origin),
+    )?);
+    let generated_admin_password = core
+        .bootstrap(settings.admin_password.clone(), Now::wall_clock())
+        .await?;
+    if let Some(path) = &settings.init_data {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading init data {}", path.display()))?;
+        let report = core
+            .apply_init_data(InitData::parse(&text)?, Now::wall_clock())
+            .await?;
+        tracing::info!(
+            created = report.created,
+            existing = report.existing,
+            "init data applied"
+        );
+    }
+    spawn_purger(core.clone());
+    let app = ferrodoor_http::router(AppState::new(core.clone()));
+    let (shutdown, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        core,
+        generated_admin_password,
+        shutdown,
+        task,
+    })
+}
+
+/// Removes expired code claims, sessions and tokens every ten minutes.
+fn spawn_purger(core: Arc<Core>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = core.purge_expired(Now::wall_clock()).await {
+                tracing::warn!(error = %e, "purging expired rows failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a loopback port, the real WeChat emulator as
+//! WeChat, real HTTP between them, each test on SQLite and on PostgreSQL.
+//! (One test binary, so linking happens once.)
+
+mod kit;
+
+mod management;
+mod wechat_login;

@@ -1,0 +1,375 @@
+//! The port's implementation, written once and expanded per backend by [`define_backend`].
+
+/// Expands, in the calling module, the [`Store`] and [`StoreTx`] implementations
+/// (`Backend` and `Tx`) and every query (module `q`).
+///
+/// The calling module defines what differs between backends:
+/// - `type Db` (the `sqlx::Database`) and `type Conn` (its connection type);
+/// - `const NAME: &str`, answered by `backend_name`;
+/// - `const BEGIN: &str`, the statement that opens a transaction;
+/// - `const LOCK_ROWS: bool`, whether `SELECT … FOR UPDATE` is needed (and understood).
+///
+/// [`Store`]: ferrodoor_core::store::Store
+/// [`StoreTx`]: ferrodoor_core::store::StoreTx
+macro_rules! define_backend {
+    () => {
+        /// Every query, from the SQL text in `crate::tables`.
+        pub(crate) mod q {
+            #[allow(unused_imports)]
+            use super::{Conn, Db, LOCK_ROWS};
+            use crate::error::{Describe, db_error};
+            use crate::tables::IntoEntity;
+            use crate::tables::applications::{self, ApplicationRow};
+            use crate::tables::certs::CertRow;
+            use crate::tables::organizations::{self, OrganizationRow};
+            use crate::tables::providers::{self, ProviderRow};
+            use crate::tables::sessions::SessionRow;
+            use crate::tables::tokens::{self, TokenRow};
+            use crate::tables::users::{self, UserRow};
+            use crate::tables::wechat::WeChatIdentityRow;
+            use ferrodoor_core::entity::{
+                Application, Cert, Organization, Provider, Session, Token, User, WeChatIdentity,
+            };
+            use ferrodoor_core::store::{ListQuery, Page, StoreResult, WeChatLookup};
+
+            /// A page of a table and the count of all rows matching the filter.
+            async fn list<R>(
+                c: &mut Conn,
+                table: &crate::list::Table,
+                scope: Option<(&'static str, &str)>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<R::Entity>>
+            where
+                R: IntoEntity
+                    + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>
+                    + Send
+                    + Unpin,
+            {
+                let sql = crate::list::build(table, scope, query)?;
+                // Safe: the text holds only constants from the allow-list; values are bound.
+                let mut count = sqlx::query_scalar::<Db, i64>(sqlx::AssertSqlSafe(sql.count));
+                let mut select = sqlx::query_as::<Db, R>(sqlx::AssertSqlSafe(sql.select));
+                for arg in sql.args {
+                    count = count.bind(arg.clone());
+                    select = select.bind(arg);
+                }
+                if let Some((limit, offset)) = sql.paging {
+                    select = select.bind(limit).bind(offset);
+                }
+                let total = count.fetch_one(&mut *c).await.map_err(db_error)?;
+                let rows = select.fetch_all(&mut *c).await.map_err(db_error)?;
+                let items = rows
+                    .into_iter()
+                    .map(IntoEntity::into_entity)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page {
+                    items,
+                    total: u64::try_from(total).unwrap_or(0),
+                })
+            }
+
+            crate::tables::organizations::organization_queries!();
+            crate::tables::applications::application_queries!();
+            crate::tables::providers::provider_queries!();
+            crate::tables::users::user_queries!();
+            crate::tables::wechat::wechat_queries!();
+            crate::tables::certs::cert_queries!();
+            crate::tables::tokens::token_queries!();
+            crate::tables::sessions::session_queries!();
+        }
+
+        /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
+        pub(crate) struct Backend {
+            pub(crate) reader: sqlx::Pool<Db>,
+            pub(crate) writer: sqlx::Pool<Db>,
+        }
+
+        impl Backend {
+            async fn read(
+                &self,
+            ) -> ferrodoor_core::store::StoreResult<sqlx::pool::PoolConnection<Db>> {
+                self.reader.acquire().await.map_err(crate::error::db_error)
+            }
+        }
+
+        /// A transaction; dropping it without `commit` rolls it back.
+        pub(crate) struct Tx(sqlx::Transaction<'static, Db>);
+
+        crate::backend::store_impl!();
+        crate::backend::store_tx_impl!();
+    };
+}
+pub(crate) use define_backend;
+
+/// `Store` for `Backend`: each read borrows a reader connection for one query function.
+macro_rules! store_impl {
+    () => {
+        #[async_trait::async_trait]
+        impl ferrodoor_core::store::Store for Backend {
+            async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
+                let tx = self
+                    .writer
+                    .begin_with(BEGIN)
+                    .await
+                    .map_err(crate::error::db_error)?;
+                Ok(Box::new(Tx(tx)))
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1")
+                    .execute(&mut *self.read().await?)
+                    .await
+                    .map_err(crate::error::db_error)?;
+                Ok(())
+            }
+
+            fn backend_name(&self) -> &'static str {
+                NAME
+            }
+
+            async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>> {
+                q::get_organization(&mut *self.read().await?, name).await
+            }
+
+            async fn list_organizations(
+                &self,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Organization>> {
+                q::list_organizations(&mut *self.read().await?, query).await
+            }
+
+            async fn get_application(&self, name: &str) -> StoreResult<Option<Application>> {
+                q::get_application(&mut *self.read().await?, name).await
+            }
+
+            async fn get_application_by_client_id(
+                &self,
+                client_id: &str,
+            ) -> StoreResult<Option<Application>> {
+                q::get_application_by_client_id(&mut *self.read().await?, client_id).await
+            }
+
+            async fn list_applications(
+                &self,
+                organization: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Application>> {
+                q::list_applications(&mut *self.read().await?, organization, query).await
+            }
+
+            async fn get_provider(&self, name: &str) -> StoreResult<Option<Provider>> {
+                q::get_provider(&mut *self.read().await?, name).await
+            }
+
+            async fn list_providers(
+                &self,
+                owner: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Provider>> {
+                q::list_providers(&mut *self.read().await?, owner, query).await
+            }
+
+            async fn get_user(&self, owner: &str, name: &str) -> StoreResult<Option<User>> {
+                q::get_user(&mut *self.read().await?, owner, name).await
+            }
+
+            async fn get_user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+                q::get_user_by_id(&mut *self.read().await?, id).await
+            }
+
+            async fn list_users(
+                &self,
+                owner: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<User>> {
+                q::list_users(&mut *self.read().await?, owner, query).await
+            }
+
+            async fn find_user_by_wechat(
+                &self,
+                lookup: WeChatLookup<'_>,
+            ) -> StoreResult<Option<User>> {
+                q::find_user_by_wechat(&mut *self.read().await?, lookup).await
+            }
+
+            async fn list_wechat_identities(
+                &self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Vec<WeChatIdentity>> {
+                q::list_wechat_identities(&mut *self.read().await?, owner, name).await
+            }
+
+            async fn get_cert(&self, name: &str) -> StoreResult<Option<Cert>> {
+                q::get_cert(&mut *self.read().await?, name).await
+            }
+
+            async fn list_certs(&self) -> StoreResult<Vec<Cert>> {
+                q::list_certs(&mut *self.read().await?).await
+            }
+
+            async fn get_token(&self, name: &str) -> StoreResult<Option<Token>> {
+                q::get_token(&mut *self.read().await?, name).await
+            }
+
+            async fn get_token_by_refresh_hash(
+                &self,
+                refresh_token_hash: &str,
+            ) -> StoreResult<Option<Token>> {
+                q::get_token_by_refresh_hash(&mut *self.read().await?, refresh_token_hash).await
+            }
+
+            async fn list_tokens(
+                &self,
+                organization: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Token>> {
+                q::list_tokens(&mut *self.read().await?, organization, query).await
+            }
+
+            async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+                q::get_session(&mut *self.read().await?, id_hash).await
+            }
+        }
+    };
+}
+pub(crate) use store_impl;
+
+/// `StoreTx` for `Tx`: every call runs on the transaction's connection.
+macro_rules! store_tx_impl {
+    () => {
+        #[async_trait::async_trait]
+        impl StoreTx for Tx {
+            async fn commit(self: Box<Self>) -> StoreResult<()> {
+                self.0.commit().await.map_err(crate::error::db_error)
+            }
+
+            async fn insert_organization(&mut self, org: &Organization) -> StoreResult<()> {
+                q::insert_organization(&mut self.0, org).await
+            }
+
+            async fn update_organization(&mut self, org: &Organization) -> StoreResult<bool> {
+                q::update_organization(&mut self.0, org).await
+            }
+
+            async fn delete_organization(&mut self, name: &str) -> StoreResult<bool> {
+                q::delete_organization(&mut self.0, name).await
+            }
+
+            async fn insert_application(&mut self, app: &Application) -> StoreResult<()> {
+                q::insert_application(&mut self.0, app).await
+            }
+
+            async fn update_application(&mut self, app: &Application) -> StoreResult<bool> {
+                q::update_application(&mut self.0, app).await
+            }
+
+            async fn delete_application(&mut self, name: &str) -> StoreResult<bool> {
+                q::delete_application(&mut self.0, name).await
+            }
+
+            async fn insert_provider(&mut self, provider: &Provider) -> StoreResult<()> {
+                q::insert_provider(&mut self.0, provider).await
+            }
+
+            async fn update_provider(&mut self, provider: &Provider) -> StoreResult<bool> {
+                q::update_provider(&mut self.0, provider).await
+            }
+
+            async fn delete_provider(&mut self, name: &str) -> StoreResult<bool> {
+                q::delete_provider(&mut self.0, name).await
+            }
+
+            async fn get_user_for_update(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<User>> {
+                q::get_user_for_update(&mut self.0, owner, name).await
+            }
+
+            async fn find_user_by_wechat(
+                &mut self,
+                lookup: WeChatLookup<'_>,
+            ) -> StoreResult<Option<User>> {
+                q::find_user_by_wechat(&mut self.0, lookup).await
+            }
+
+            async fn insert_user(&mut self, user: &User) -> StoreResult<()> {
+                q::insert_user(&mut self.0, user).await
+            }
+
+            async fn update_user(&mut self, user: &User) -> StoreResult<bool> {
+                q::update_user(&mut self.0, user).await
+            }
+
+            async fn delete_user(&mut self, owner: &str, name: &str) -> StoreResult<bool> {
+                q::delete_user(&mut self.0, owner, name).await
+            }
+
+            async fn insert_wechat_identity(
+                &mut self,
+                identity: &WeChatIdentity,
+            ) -> StoreResult<()> {
+                q::insert_wechat_identity(&mut self.0, identity).await
+            }
+
+            async fn touch_wechat_identity(
+                &mut self,
+                identity: &WeChatIdentity,
+            ) -> StoreResult<bool> {
+                q::touch_wechat_identity(&mut self.0, identity).await
+            }
+
+            async fn claim_wechat_code(
+                &mut self,
+                appid: &str,
+                code_hash: &str,
+                expires_at: i64,
+            ) -> StoreResult<bool> {
+                q::claim_wechat_code(&mut self.0, appid, code_hash, expires_at).await
+            }
+
+            async fn release_wechat_code(
+                &mut self,
+                appid: &str,
+                code_hash: &str,
+            ) -> StoreResult<()> {
+                q::release_wechat_code(&mut self.0, appid, code_hash).await
+            }
+
+            async fn insert_cert(&mut self, cert: &Cert) -> StoreResult<()> {
+                q::insert_cert(&mut self.0, cert).await
+            }
+
+            async fn update_cert(&mut self, cert: &Cert) -> StoreResult<bool> {
+                q::update_cert(&mut self.0, cert).await
+            }
+
+            async fn insert_token(&mut self, token: &Token) -> StoreResult<()> {
+                q::insert_token(&mut self.0, token).await
+            }
+
+            async fn revoke_token(&mut self, name: &str) -> StoreResult<bool> {
+                q::revoke_token(&mut self.0, name).await
+            }
+
+            async fn revoke_user_tokens(&mut self, owner: &str, name: &str) -> StoreResult<u64> {
+                q::revoke_user_tokens(&mut self.0, owner, name).await
+            }
+
+            async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
+                q::insert_session(&mut self.0, session).await
+            }
+
+            async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool> {
+                q::delete_session(&mut self.0, id_hash).await
+            }
+
+            async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64> {
+                q::purge_expired(&mut self.0, now_unix).await
+            }
+        }
+    };
+}
+pub(crate) use store_tx_impl;

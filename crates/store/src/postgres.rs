@@ -1,0 +1,53 @@
+//! PostgreSQL: one pool for reads and transactions.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ferrodoor_core::entity::{
+    Application, Cert, Organization, Provider, Session, Token, User, WeChatIdentity,
+};
+use ferrodoor_core::store::{ListQuery, Page, StoreResult, StoreTx, WeChatLookup};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::error::{db_error, migrate_error};
+
+type Db = sqlx::Postgres;
+type Conn = sqlx::PgConnection;
+
+const NAME: &str = "postgres";
+const BEGIN: &str = "BEGIN";
+const LOCK_ROWS: bool = true;
+
+crate::backend::define_backend!();
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+const MAX_CONNECTIONS: u32 = 16;
+/// Also bounds connecting: an unreachable database answers 503 after this, not a minute later.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
+    let options = PgConnectOptions::from_str(url).map_err(db_error)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(db_error)?;
+    Ok(Backend {
+        reader: pool.clone(),
+        writer: pool,
+    })
+}
+
+impl Backend {
+    /// Safe to run from several servers at once: sqlx takes an advisory lock.
+    pub(crate) async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.writer).await.map_err(migrate_error)
+    }
+
+    pub(crate) async fn close(&self) {
+        self.writer.close().await;
+    }
+}

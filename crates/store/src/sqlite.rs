@@ -1,0 +1,79 @@
+//! SQLite: one writer connection for every transaction, a few reader connections for reads.
+//!
+//! SQLite allows one writer at a time. With several writer connections, concurrent
+//! transactions fail with SQLITE_BUSY; with exactly one, they queue in the pool instead.
+//! WAL lets the readers go on while a transaction is open.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ferrodoor_core::entity::{
+    Application, Cert, Organization, Provider, Session, Token, User, WeChatIdentity,
+};
+use ferrodoor_core::store::{ListQuery, Page, StoreError, StoreResult, StoreTx, WeChatLookup};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::{db_error, migrate_error};
+
+type Db = sqlx::Sqlite;
+type Conn = sqlx::SqliteConnection;
+
+const NAME: &str = "sqlite";
+/// Takes the write lock up front, so another process holding it (`ferrodoor migrate`) is
+/// waited for by `busy_timeout`, rather than failing when a reading transaction upgrades.
+const BEGIN: &str = "BEGIN IMMEDIATE";
+/// Writers are serialized by the single writer connection: nothing to lock.
+const LOCK_ROWS: bool = false;
+
+crate::backend::define_backend!();
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+const READERS: u32 = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a transaction waits for its turn at the writer before answering 503.
+const WRITER_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+const READER_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        // The reader and writer pools would each see their own empty database.
+        return Err(StoreError::Other(
+            "in-memory SQLite is not supported; use a file".into(),
+        ));
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(db_error)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    // The writer connects first: it creates the file and switches it to WAL.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(WRITER_QUEUE_TIMEOUT)
+        .connect_with(options.clone())
+        .await
+        .map_err(db_error)?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(READERS)
+        .acquire_timeout(READER_TIMEOUT)
+        // A write through a reader would bypass the writer queue: make it an error.
+        .connect_with(options.pragma("query_only", "ON"))
+        .await
+        .map_err(db_error)?;
+    Ok(Backend { reader, writer })
+}
+
+impl Backend {
+    pub(crate) async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.writer).await.map_err(migrate_error)
+    }
+
+    pub(crate) async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}

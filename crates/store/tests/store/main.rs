@@ -1,0 +1,12 @@
+//! The store's integration tests. Every test runs the same body against a fresh SQLite file
+//! and a fresh PostgreSQL database (`FERRODOOR_TEST_PG_URL`, default local `postgres`).
+
+mod concurrency;
+mod constraints;
+mod entities;
+mod fixtures;
+mod lists;
+mod setup;
+mod tokens;
+mod transactions;
+mod wechat;

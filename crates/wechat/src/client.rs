@@ -1,0 +1,252 @@
+//! [`WeChatClient`]: calls WeChat's server APIs for Mini Program login.
+//!
+//! Three calls are all an identity server needs: `code_to_session` (log a user
+//! in with the code from `wx.login`), `stable_token` (the app's access token)
+//! and `get_user_phone_number` (a phone number from the `getPhoneNumber` button).
+//!
+//! Secrets travel in query strings (`secret=`, `access_token=`) because that is
+//! WeChat's API, so transport errors are stripped of their URL before they are
+//! returned, and nothing here logs a URL.
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::error::WeChatError;
+use crate::response::{
+    AccessToken, CodeSession, PhoneInfo, parse_access_token, parse_code_session, parse_phone_info,
+};
+
+/// Where WeChat's server APIs live.
+pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// WeChat gives up on a slow connection well before this; a login request
+/// should fail fast rather than hold a user's spinner.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// WeChat's answers are a few hundred bytes; anything far bigger is not WeChat.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A client of WeChat's server APIs. Cheap to clone: clones share one
+/// connection pool.
+#[derive(Debug, Clone)]
+pub struct WeChatClient {
+    http: reqwest::Client,
+    /// Validated base URL without a trailing slash, e.g. `https://api.weixin.qq.com`.
+    base: Arc<str>,
+}
+
+impl WeChatClient {
+    /// A client for `base_url` (normally [`DEFAULT_API_BASE`], or an emulator's
+    /// address) with a 2 s connect timeout and a 5 s total timeout.
+    pub fn new(base_url: &str) -> Result<Self, WeChatError> {
+        Self::with_timeouts(base_url, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT)
+    }
+
+    /// Like [`WeChatClient::new`] with explicit timeouts (tests use short ones).
+    pub fn with_timeouts(
+        base_url: &str,
+        connect: Duration,
+        total: Duration,
+    ) -> Result<Self, WeChatError> {
+        let base = validated_base(base_url)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(total)
+            // WeChat never redirects; following one could only lead somewhere unexpected.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ferrodoor-wechat/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WeChatError::Config(describe(&e.without_url())))?;
+        Ok(WeChatClient {
+            http,
+            base: base.into(),
+        })
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// code2Session: exchanges the code from `wx.login` for the user's openid,
+    /// unionid (if the app is bound to an Open Platform) and session key.
+    /// A code works once and for five minutes.
+    pub async fn code_to_session(
+        &self,
+        appid: &str,
+        secret: &str,
+        js_code: &str,
+    ) -> Result<CodeSession, WeChatError> {
+        let request = self.http.get(self.url("/sns/jscode2session")).query(&[
+            ("appid", appid),
+            ("secret", secret),
+            ("js_code", js_code),
+            ("grant_type", "authorization_code"),
+        ]);
+        let body = self.send("jscode2session", request).await?;
+        parse_code_session(&body)
+    }
+
+    /// getStableAccessToken: the app's access token. Without `force_refresh`
+    /// WeChat returns the current token with the time it has left, so several
+    /// server instances can call this without invalidating each other's tokens.
+    pub async fn stable_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        force_refresh: bool,
+    ) -> Result<AccessToken, WeChatError> {
+        let request = self
+            .http
+            .post(self.url("/cgi-bin/stable_token"))
+            .json(&json!({
+                "grant_type": "client_credential",
+                "appid": appid,
+                "secret": secret,
+                "force_refresh": force_refresh,
+            }));
+        let body = self.send("stable_token", request).await?;
+        parse_access_token(&body)
+    }
+
+    /// getuserphonenumber: exchanges the code from the `getPhoneNumber` button
+    /// for the user's phone number. With `openid`, WeChat also checks that the
+    /// code belongs to that user.
+    pub async fn get_user_phone_number(
+        &self,
+        access_token: &str,
+        code: &str,
+        openid: Option<&str>,
+    ) -> Result<PhoneInfo, WeChatError> {
+        let mut payload = json!({ "code": code });
+        if let Some(openid) = openid {
+            payload["openid"] = json!(openid);
+        }
+        let request = self
+            .http
+            .post(self.url("/wxa/business/getuserphonenumber"))
+            .query(&[("access_token", access_token)])
+            .json(&payload);
+        let body = self.send("getuserphonenumber", request).await?;
+        parse_phone_info(&body)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends the request and returns the body of a 2xx answer. `api` names the
+    /// call in debug logs, which never include the URL.
+    async fn send(
+        &self,
+        api: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, WeChatError> {
+        let started = Instant::now();
+        let result = fetch_body(request).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(body) => tracing::debug!(api, elapsed_ms, bytes = body.len(), "WeChat answered"),
+            Err(error) => tracing::debug!(api, elapsed_ms, %error, "WeChat call failed"),
+        }
+        result
+    }
+}
+
+async fn fetch_body(request: reqwest::RequestBuilder) -> Result<Vec<u8>, WeChatError> {
+    let mut response = request.send().await.map_err(transport_error)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(WeChatError::HttpStatus(status.as_u16()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(WeChatError::Malformed(format!(
+                "response body over {MAX_BODY_BYTES} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Maps a reqwest failure, first dropping the URL it carries (it holds the
+/// secret or the access token).
+fn transport_error(error: reqwest::Error) -> WeChatError {
+    let error = error.without_url();
+    if error.is_timeout() {
+        WeChatError::Timeout
+    } else if error.is_builder() {
+        WeChatError::Config(describe(&error))
+    } else {
+        WeChatError::Unreachable(describe(&error))
+    }
+}
+
+/// The error and its causes on one line ("error sending request: connection
+/// closed before message completed"), since reqwest's own Display says little.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn validated_base(base_url: &str) -> Result<String, WeChatError> {
+    let url = url::Url::parse(base_url)
+        .map_err(|e| WeChatError::Config(format!("base URL {base_url:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(WeChatError::Config(format!(
+            "base URL {base_url:?} is not an http(s) URL"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(WeChatError::Config(format!(
+            "base URL {base_url:?} must not have a query or fragment"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_is_normalised() {
+        let client = WeChatClient::new("https://api.weixin.qq.com/").unwrap();
+        assert_eq!(client.base_url(), DEFAULT_API_BASE);
+        assert_eq!(
+            client.url("/sns/jscode2session"),
+            "https://api.weixin.qq.com/sns/jscode2session"
+        );
+        let client = WeChatClient::new("http://127.0.0.1:8081/wechat/").unwrap();
+        assert_eq!(
+            client.url("/cgi-bin/stable_token"),
+            "http://127.0.0.1:8081/wechat/cgi-bin/stable_token"
+        );
+    }
+
+    #[test]
+    fn bad_base_urls_are_rejected() {
+        for bad in [
+            "",
+            "api.weixin.qq.com",
+            "ftp://x",
+            "http://x/?a=1",
+            "http://x/#f",
+        ] {
+            let e = WeChatClient::new(bad).unwrap_err();
+            assert!(matches!(e, WeChatError::Config(_)), "{bad:?} gave {e:?}");
+        }
+    }
+}
