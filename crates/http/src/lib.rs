@@ -32,6 +32,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The public origin, checked against `Origin` on cookie-authenticated writes.
     pub origin: String,
+    /// WeChat's API base, shown to admins (the console offers a test login when it is the
+    /// emulator).
+    pub wechat_api_base: String,
 }
 
 impl AppState {
@@ -41,7 +44,13 @@ impl AppState {
             secure_cookies: origin.starts_with("https://"),
             origin,
             core,
+            wechat_api_base: String::new(),
         }
+    }
+
+    pub fn with_wechat_api_base(mut self, base: &str) -> Self {
+        self.wechat_api_base = base.to_string();
+        self
     }
 }
 
@@ -54,7 +63,11 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
+        // send `clientSecret` there).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         // Authorization headers and cookies never reach a log line.
         .layer(SetSensitiveHeadersLayer::new([
             AUTHORIZATION,

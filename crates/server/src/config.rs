@@ -196,6 +196,45 @@ mod tests {
         );
     }
 
+    /// The documented precedence: defaults < app.conf < ferrodoor.toml < FERRODOOR_* env.
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn later_sources_win() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "app.conf",
+                "httpport = 8001\norigin = https://from-casdoor.example\n",
+            )?;
+            jail.create_file(
+                "ferrodoor.toml",
+                "origin = \"https://from-toml.example\"\nlog_format = \"json\"\n",
+            )?;
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen, "0.0.0.0:8001");
+            assert_eq!(s.origin(), "https://from-toml.example");
+            jail.set_env("FERRODOOR_ORIGIN", "https://from-env.example/");
+            jail.set_env("FERRODOOR_DATABASE_URL", "postgres://u@h/db");
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            assert_eq!(s.origin(), "https://from-env.example");
+            assert_eq!(s.database_url, "postgres://u@h/db");
+            assert_eq!(s.log_format, "json");
+            jail.set_env("FERRODOOR_LISTEN", "nonsense");
+            assert!(Settings::load(None, Path::new("app.conf")).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        assert!(
+            Settings::load(
+                Some(Path::new("/nonexistent/ferrodoor.toml")),
+                Path::new("/nonexistent/app.conf")
+            )
+            .is_err()
+        );
+    }
+
     #[test]
     fn origin_defaults_to_the_listen_address() {
         let s = Settings::default();

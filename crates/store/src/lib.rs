@@ -18,6 +18,11 @@
 //!   unreachable database answers [`StoreError::Unavailable`] (503) quickly.
 //!
 //! Migrations are SQL files under `migrations/<backend>/`, embedded in the binary.
+//!
+//! Rule for callers: hold at most one [`StoreTx`](ferrodoor_core::store::StoreTx) at a time
+//! per task, and drop (or commit) it before calling `begin` again. On SQLite a second
+//! `begin` waits for the single writer the first transaction holds, and fails with
+//! [`StoreError::Unavailable`] after 10 s. Reads through the [`Store`] never wait for it.
 
 use std::sync::Arc;
 

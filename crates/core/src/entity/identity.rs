@@ -1,7 +1,8 @@
 /// A WeChat identity linked to a user: unique per (organization, appid, openid), enforced
 /// by the database. `unionid` links the identities of one person across the apps of one
 /// WeChat Open Platform account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WeChatIdentity {
     pub organization: String,
     pub appid: String,

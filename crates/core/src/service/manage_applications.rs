@@ -140,6 +140,27 @@ impl Core {
         Ok(affected)
     }
 
+    /// Replaces the client secret (the old one stops working at once); answers the
+    /// application with its new secret.
+    pub async fn regenerate_client_secret(
+        &self,
+        who: &Principal,
+        name: &str,
+    ) -> Result<Application> {
+        let mut app = self
+            .store
+            .get_application(name)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("application {name} not found")))?;
+        require_admin_of(who, &app.organization)?;
+        app.client_secret = new_client_secret();
+        let mut tx = self.store.begin().await?;
+        tx.update_application(&app).await?;
+        tx.commit().await?;
+        self.fill_providers(&mut app).await?;
+        Ok(app)
+    }
+
     pub async fn delete_application(&self, who: &Principal, name: &str) -> Result<bool> {
         if name == BUILT_IN_APP {
             return Err(Error::forbidden(

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::{Core, ListParams};
 use crate::authz::{Principal, require_admin_of, require_can_read_user, require_can_update_user};
 use crate::clock::Now;
-use crate::entity::{BUILT_IN_ORG, MASK, User, validate_name};
+use crate::entity::{BUILT_IN_ORG, MASK, User, WeChatIdentity, validate_name};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_USER_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
@@ -116,7 +116,8 @@ impl Core {
         let patch: Map<String, Value> = map
             .iter()
             .filter(|(k, v)| {
-                let unset_password = k.as_str() == "password" && matches!(v.as_str(), Some("") | Some(MASK));
+                let unset_password =
+                    k.as_str() == "password" && matches!(v.as_str(), Some("") | Some(MASK));
                 !SERVER_MAINTAINED.contains(&k.as_str()) && !unset_password
             })
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -165,6 +166,32 @@ impl Core {
         }
         tx.commit().await?;
         Ok(affected)
+    }
+
+    /// The WeChat identities linked to a user (the user themselves or their admins).
+    pub async fn list_user_identities(
+        &self,
+        who: &Principal,
+        owner: &str,
+        name: &str,
+    ) -> Result<Vec<WeChatIdentity>> {
+        require_can_read_user(who, owner, name)?;
+        Ok(self.store.list_wechat_identities(owner, name).await?)
+    }
+
+    /// Signs a user out everywhere: every token of theirs stops working. Answers how many
+    /// live tokens were revoked.
+    pub async fn revoke_user_tokens(
+        &self,
+        who: &Principal,
+        owner: &str,
+        name: &str,
+    ) -> Result<u64> {
+        require_admin_of(who, owner)?;
+        let mut tx = self.store.begin().await?;
+        let n = tx.revoke_user_tokens(owner, name).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     pub async fn delete_user(&self, who: &Principal, owner: &str, name: &str) -> Result<bool> {

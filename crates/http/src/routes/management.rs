@@ -43,6 +43,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/add-user", post(add_user))
         .route("/api/update-user", post(update_user))
         .route("/api/delete-user", post(delete_user))
+        .route("/api/get-user-identities", get(get_user_identities))
+        .route("/api/revoke-user-tokens", post(revoke_user_tokens))
+        .route(
+            "/api/regenerate-client-secret",
+            post(regenerate_client_secret),
+        )
+        .route("/api/get-server-info", get(get_server_info))
 }
 
 /// Casdoor's list and lookup query parameters.
@@ -370,4 +377,53 @@ async fn delete_user(
     Ok(Envelope::affected(
         s.core.delete_user(&who, &owner, &name).await?,
     ))
+}
+
+async fn get_user_identities(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (owner, name) = qs.id()?;
+    Ok(Envelope::ok(
+        s.core.list_user_identities(&who, &owner, &name).await?,
+    ))
+}
+
+async fn revoke_user_tokens(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (owner, name) = qs.id()?;
+    Ok(Envelope::ok(
+        s.core.revoke_user_tokens(&who, &owner, &name).await?,
+    ))
+}
+
+async fn regenerate_client_secret(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = qs.id()?;
+    Ok(Envelope::ok(
+        s.core.regenerate_client_secret(&who, &name).await?,
+    ))
+}
+
+/// What the console needs to know about this server (admins only).
+async fn get_server_info(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Envelope, ApiError> {
+    if who.admin_scope() == ferrodoor_core::authz::AdminScope::Nothing {
+        return Err(ferrodoor_core::Error::forbidden("administrators only").into());
+    }
+    Ok(Envelope::ok(serde_json::json!({
+        "origin": s.origin,
+        "wechatApiBase": s.wechat_api_base,
+        "database": s.core.store().backend_name(),
+        "version": env!("CARGO_PKG_VERSION"),
+    })))
 }

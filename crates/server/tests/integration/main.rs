@@ -4,5 +4,6 @@
 
 mod kit;
 
+mod grants;
 mod management;
 mod wechat_login;

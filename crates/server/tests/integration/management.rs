@@ -635,3 +635,44 @@ async fn init_data_is_idempotent_and_restarts_keep_data_sqlite() {
 async fn init_data_is_idempotent_and_restarts_keep_data_postgres() {
     init_data_and_restart(Backend::Postgres).await;
 }
+
+on_both_backends!(a_regenerated_client_secret_replaces_the_old_one, |kit| {
+    kit.post("/api/add-organization", json!({"name": "acme"}), &kit.admin)
+        .await
+        .ok();
+    let app = kit
+        .post(
+            "/api/add-application",
+            json!({"name": "svc", "organization": "acme"}),
+            &kit.admin,
+        )
+        .await;
+    let id = app.body["data2"]["clientId"].as_str().unwrap().to_string();
+    let old = app.body["data2"]["clientSecret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    kit.get(
+        "/api/get-users?owner=acme",
+        &Auth::Basic(id.clone(), old.clone()),
+    )
+    .await
+    .ok();
+    let res = kit
+        .post(
+            "/api/regenerate-client-secret?id=admin/svc",
+            json!({}),
+            &kit.admin,
+        )
+        .await;
+    let new = res.ok()["clientSecret"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    kit.get("/api/get-users?owner=acme", &Auth::Basic(id.clone(), old))
+        .await
+        .error(401);
+    kit.get("/api/get-users?owner=acme", &Auth::Basic(id, new))
+        .await
+        .ok();
+    let info = kit.get("/api/get-server-info", &kit.admin).await;
+    assert_eq!(info.ok()["origin"], kit.base);
+});

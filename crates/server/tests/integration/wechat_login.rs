@@ -710,3 +710,53 @@ async fn an_unreachable_wechat_gives_502_sqlite() {
 async fn an_unreachable_wechat_gives_502_postgres() {
     unreachable_wechat(crate::kit::Backend::Postgres).await;
 }
+
+on_both_backends!(
+    admins_see_linked_identities_and_can_sign_a_user_out_everywhere,
+    |kit| {
+        let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
+        let login = kit
+            .miniprogram_login(
+                SEED_TOKEN_PATH,
+                &client_id,
+                &kit.wx_login(APP1.0, "olga"),
+                "",
+                "",
+            )
+            .await;
+        let token = Auth::Bearer(login.body["access_token"].as_str().unwrap().into());
+        let openid = ferrodoor_wechat::emulator::openid_for(APP1.0, "olga");
+        let id = format!("test/wechat-{openid}");
+        let identities = kit
+            .get(&format!("/api/get-user-identities?id={id}"), &kit.admin)
+            .await;
+        let list = identities.ok().as_array().unwrap().clone();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0]["appid"], APP1.0);
+        assert_eq!(list[0]["openid"], openid);
+        assert_eq!(
+            list[0]["unionid"],
+            ferrodoor_wechat::emulator::unionid_for("olga")
+        );
+        // The user may see their own identities, not revoke their way around admins.
+        kit.get(&format!("/api/get-user-identities?id={id}"), &token)
+            .await
+            .ok();
+        kit.post(
+            &format!("/api/revoke-user-tokens?id={id}"),
+            json!({}),
+            &token,
+        )
+        .await
+        .error(403);
+        let revoked = kit
+            .post(
+                &format!("/api/revoke-user-tokens?id={id}"),
+                json!({}),
+                &kit.admin,
+            )
+            .await;
+        assert_eq!(revoked.ok(), 1);
+        kit.get("/api/get-account", &token).await.error(401);
+    }
+);

@@ -126,6 +126,16 @@ async fn users_filter_sort_page_and_total() {
         assert_eq!(names(&paged.items, |u| &u.name), ["u1", "u2"]);
         assert_eq!(paged.total, 7);
 
+        // `type` is a keyword in SQL: still a plain column to filter and sort by.
+        let typed = s
+            .list_users(
+                None,
+                &query(Some(("type", "NORMAL")), Some(("type", true)), None),
+            )
+            .await
+            .expect("list");
+        assert_eq!(typed.total, 8);
+
         // A boolean field matches as 1 / 0.
         let admins = s
             .list_users(
