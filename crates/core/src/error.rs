@@ -14,6 +14,7 @@ pub enum OAuthErrorCode {
     UnsupportedGrantType,
     InvalidScope,
     AccessDenied,
+    UnsupportedResponseType,
     /// Upstream (WeChat) or storage trouble: the client may retry later.
     TemporarilyUnavailable,
 }
@@ -28,6 +29,7 @@ impl OAuthErrorCode {
             OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorCode::InvalidScope => "invalid_scope",
             OAuthErrorCode::AccessDenied => "access_denied",
+            OAuthErrorCode::UnsupportedResponseType => "unsupported_response_type",
             OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }

@@ -7,7 +7,8 @@
 use async_trait::async_trait;
 
 use crate::entity::{
-    Application, Cert, Organization, Provider, Session, Token, User, WeChatIdentity,
+    Application, AuthorizationCode, Cert, Organization, Provider, Session, Token, User,
+    WeChatIdentity,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -170,9 +171,27 @@ pub trait StoreTx: Send {
     /// Revokes every token of a user; answers how many were live.
     async fn revoke_user_tokens(&mut self, owner: &str, name: &str) -> StoreResult<u64>;
 
+    /// Revokes every live token of a refresh chain; answers how many.
+    async fn revoke_token_family(&mut self, family: &str) -> StoreResult<u64>;
+
+    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> StoreResult<()>;
+    /// Marks the code used and answers it as it was before (so `used == true` in the
+    /// answer means a replay). Locks the row on PostgreSQL; None for an unknown code.
+    async fn use_authorization_code(
+        &mut self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCode>>;
+    /// Records the token issued for a code (revoked if the code is ever replayed).
+    async fn set_authorization_code_token(
+        &mut self,
+        code_hash: &str,
+        token_name: &str,
+    ) -> StoreResult<()>;
+
     async fn insert_session(&mut self, session: &Session) -> StoreResult<()>;
     async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool>;
 
-    /// Removes expired code claims, sessions and tokens past their refresh expiry.
+    /// Removes expired code claims, authorization codes, sessions and tokens past their
+    /// refresh expiry.
     async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64>;
 }

@@ -111,6 +111,82 @@ pub fn sign_access_token(
         .map_err(|e| Error::Internal(format!("signing: {e}")))
 }
 
+/// Claims of an OpenID Connect ID token (for the authorization-code, password and refresh
+/// grants). Profile claims follow the granted scope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub auth_time: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nonce: String,
+    pub azp: String,
+    /// Same as the access token's: `id_token_hint` at logout finds the session by it.
+    pub jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+/// Signs the ID token that goes with a token row.
+pub fn sign_id_token(
+    key: &SigningKey,
+    issuer: &str,
+    req: &TokenRequest<'_>,
+    user: &User,
+    auth_time: i64,
+    now: Now,
+) -> Result<String> {
+    let scopes: Vec<&str> = req.scope.split_whitespace().collect();
+    let has = |s: &str| scopes.contains(&s);
+    let claims = IdClaims {
+        iss: issuer.to_string(),
+        sub: user.id.clone(),
+        aud: req.application.client_id.clone(),
+        exp: now.unix() + req.expires_in,
+        iat: now.unix(),
+        auth_time,
+        nonce: req.nonce.to_string(),
+        azp: req.application.client_id.clone(),
+        jti: format!("admin/{}", req.token_name),
+        name: has("profile").then(|| user.display_name.clone()),
+        preferred_username: has("profile").then(|| user.name.clone()),
+        picture: has("profile").then(|| user.avatar.clone()),
+        email: has("email").then(|| user.email.clone()),
+        email_verified: has("email").then_some(user.email_verified),
+        phone_number: has("phone").then(|| user.phone.clone()),
+    };
+    let mut header = Header::new(key.algorithm);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(&header, &claims, &key.encoding)
+        .map_err(|e| Error::Internal(format!("signing: {e}")))
+}
+
+/// Reads an `id_token_hint`: the signature and issuer must hold, expiry does not matter
+/// (RP-initiated logout often comes after the ID token expired).
+pub fn verify_id_token_hint(key: &SigningKey, issuer: &str, token: &str) -> Result<IdClaims> {
+    let mut validation = Validation::new(key.algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    jsonwebtoken::decode::<IdClaims>(token, &key.decoding, &validation)
+        .map(|d| d.claims)
+        .map_err(|e| Error::invalid(format!("id_token_hint rejected: {e}")))
+}
+
 /// The `kid` a token says it was signed with (unverified; only used to pick the key).
 pub fn token_kid(token: &str) -> Result<String> {
     let header =

@@ -1,6 +1,7 @@
 //! Ferrodoor's HTTP layer. Handlers only parse the request, call one [`Core`] method and
 //! shape the answer; every error becomes a response in [`error`], nowhere else.
 
+mod console;
 mod error;
 mod extract;
 mod response;

@@ -20,6 +20,7 @@ macro_rules! define_backend {
             use crate::error::{Describe, db_error};
             use crate::tables::IntoEntity;
             use crate::tables::applications::{self, ApplicationRow};
+            use crate::tables::authorization_codes::AuthorizationCodeRow;
             use crate::tables::certs::CertRow;
             use crate::tables::organizations::{self, OrganizationRow};
             use crate::tables::providers::{self, ProviderRow};
@@ -28,7 +29,8 @@ macro_rules! define_backend {
             use crate::tables::users::{self, UserRow};
             use crate::tables::wechat::WeChatIdentityRow;
             use ferrodoor_core::entity::{
-                Application, Cert, Organization, Provider, Session, Token, User, WeChatIdentity,
+                Application, AuthorizationCode, Cert, Organization, Provider, Session, Token, User,
+                WeChatIdentity,
             };
             use ferrodoor_core::store::{ListQuery, Page, StoreResult, WeChatLookup};
 
@@ -75,6 +77,7 @@ macro_rules! define_backend {
             crate::tables::wechat::wechat_queries!();
             crate::tables::certs::cert_queries!();
             crate::tables::tokens::token_queries!();
+            crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
         }
 
@@ -356,6 +359,32 @@ macro_rules! store_tx_impl {
 
             async fn revoke_user_tokens(&mut self, owner: &str, name: &str) -> StoreResult<u64> {
                 q::revoke_user_tokens(&mut self.0, owner, name).await
+            }
+
+            async fn revoke_token_family(&mut self, family: &str) -> StoreResult<u64> {
+                q::revoke_token_family(&mut self.0, family).await
+            }
+
+            async fn insert_authorization_code(
+                &mut self,
+                code: &AuthorizationCode,
+            ) -> StoreResult<()> {
+                q::insert_authorization_code(&mut self.0, code).await
+            }
+
+            async fn use_authorization_code(
+                &mut self,
+                code_hash: &str,
+            ) -> StoreResult<Option<AuthorizationCode>> {
+                q::use_authorization_code(&mut self.0, code_hash).await
+            }
+
+            async fn set_authorization_code_token(
+                &mut self,
+                code_hash: &str,
+                token_name: &str,
+            ) -> StoreResult<()> {
+                q::set_authorization_code_token(&mut self.0, code_hash, token_name).await
             }
 
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {

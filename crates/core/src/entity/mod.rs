@@ -5,6 +5,7 @@
 //! strict instead: it checks field names with [`crate::fields`] before deserializing.
 
 mod application;
+mod authorization_code;
 mod cert;
 mod identity;
 mod organization;
@@ -14,6 +15,7 @@ mod token;
 mod user;
 
 pub use application::{Application, ProviderItem};
+pub use authorization_code::AuthorizationCode;
 pub use cert::Cert;
 pub use identity::WeChatIdentity;
 pub use organization::Organization;

@@ -25,4 +25,11 @@ pub struct Token {
     #[serde(skip)]
     pub refresh_expires_at: i64,
     pub revoked: bool,
+    /// The name of the first token of a refresh chain: every rotation keeps it, so reuse
+    /// of a spent refresh token can revoke the whole chain (RFC 6819 §5.2.2.3).
+    #[serde(skip)]
+    pub family: String,
+    /// When the user signed in (unix seconds); kept across refreshes for `auth_time`.
+    #[serde(skip)]
+    pub auth_time: i64,
 }

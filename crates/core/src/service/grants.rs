@@ -8,7 +8,9 @@ use super::auth::secrets_match;
 use crate::clock::Now;
 use crate::entity::{Application, GLOBAL_OWNER, Token, User};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
-use crate::token::{TokenRequest, hash_secret, new_refresh_token, sign_access_token};
+use crate::token::{
+    TokenRequest, hash_secret, new_refresh_token, sign_access_token, sign_id_token,
+};
 
 /// The token endpoint's parameters, from the query, a form or a JSON body (Casdoor reads
 /// all three), with HTTP Basic client credentials already folded in.
@@ -25,14 +27,18 @@ pub struct TokenParams {
     pub scope: String,
     pub nonce: String,
     pub refresh_token: String,
+    pub redirect_uri: String,
+    pub code_verifier: String,
 }
 
 /// Casdoor's `TokenWrapper`, the answer the seed documents read `access_token` from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
-    /// Casdoor answers the access token here too; it carries the ID-token claims
-    /// (`iss`, `sub`, `aud`, `exp`, `iat`, `nonce`, `auth_time`).
+    /// An OpenID Connect ID token when the scope has `openid`. For the mini-program login
+    /// it is the access token itself, as in Casdoor (one signature per login; the access
+    /// token carries `iss`, `sub`, `aud`, `exp`, `iat` and `auth_time` too).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub id_token: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub refresh_token: String,
@@ -59,6 +65,7 @@ impl Core {
             "client_credentials" => self.client_credentials_grant(&params, now).await,
             "refresh_token" => self.refresh_token_grant(&params, now).await,
             "password" => self.password_grant(&params, now).await,
+            "authorization_code" => self.authorization_code_grant(&params, now).await,
             "" => Err(Error::oauth(Code::InvalidRequest, "grant_type is required")),
             other => Err(Error::oauth(
                 Code::UnsupportedGrantType,
@@ -115,10 +122,12 @@ impl Core {
             (String::new(), String::new())
         };
         let expires_in = app.access_token_seconds();
+        let name = uuid::Uuid::new_v4().to_string();
         PendingToken {
             row: Token {
                 owner: GLOBAL_OWNER.into(),
-                name: uuid::Uuid::new_v4().to_string(),
+                family: name.clone(),
+                name,
                 created_time: now.rfc3339(),
                 application: app.name.clone(),
                 organization: user
@@ -137,6 +146,7 @@ impl Core {
                     0
                 },
                 revoked: false,
+                auth_time: if user.is_some() { now.unix() } else { 0 },
             },
             refresh_token,
         }
@@ -163,8 +173,22 @@ impl Core {
             expires_in: pending.row.expires_in,
         };
         let access_token = sign_access_token(&key, &self.config.issuer, &request, now)?;
+        let id_token = match user {
+            _ if pending.row.grant_type == WECHAT_MINIPROGRAM_TAG => access_token.clone(),
+            Some(u) if pending.row.scope.split_whitespace().any(|s| s == "openid") => {
+                sign_id_token(
+                    &key,
+                    &self.config.issuer,
+                    &request,
+                    u,
+                    pending.row.auth_time,
+                    now,
+                )?
+            }
+            _ => String::new(),
+        };
         Ok(TokenResponse {
-            id_token: access_token.clone(),
+            id_token,
             access_token,
             refresh_token: pending.refresh_token,
             token_type: "Bearer",
@@ -235,8 +259,9 @@ impl Core {
             .await
     }
 
-    /// Rotates: the presented refresh token's row is revoked and a new one issued, in one
-    /// transaction; a refresh token works once.
+    /// Rotates: the presented refresh token's row is revoked and a new one issued in the
+    /// same chain, in one transaction. A spent refresh token presented again means it was
+    /// stolen or replayed: the whole chain is revoked (RFC 6819 §5.2.2.3).
     async fn refresh_token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
         let app = self.application_by_client_id(&params.client_id).await?;
         if !params.client_secret.is_empty()
@@ -264,7 +289,17 @@ impl Core {
             .get_token_by_refresh_hash(&hash_secret(params.refresh_token.as_bytes()))
             .await?
             .ok_or_else(invalid)?;
-        if old.revoked || old.refresh_expires_at <= now.unix() || old.application != app.name {
+        if old.application != app.name {
+            return Err(invalid());
+        }
+        if old.revoked {
+            let mut tx = self.store.begin().await?;
+            let n = tx.revoke_token_family(&old.family).await?;
+            tx.commit().await?;
+            tracing::warn!(family = %old.family, revoked = n, "spent refresh token reused; chain revoked");
+            return Err(invalid());
+        }
+        if old.refresh_expires_at <= now.unix() {
             return Err(invalid());
         }
         let user = self
@@ -278,7 +313,13 @@ impl Core {
                     "the user no longer exists or is forbidden",
                 )
             })?;
-        let pending = Self::pending_token(&app, Some(&user), &old.grant_type, &old.scope, now);
+        let mut pending = Self::pending_token(&app, Some(&user), &old.grant_type, &old.scope, now);
+        pending.row.family = if old.family.is_empty() {
+            old.name.clone()
+        } else {
+            old.family.clone()
+        };
+        pending.row.auth_time = old.auth_time;
         let mut tx = self.store.begin().await?;
         // Only one of two concurrent refreshes with the same token wins the revocation.
         if !tx.revoke_token(&old.name).await? {

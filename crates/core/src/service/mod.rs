@@ -11,6 +11,7 @@ mod manage_applications;
 mod manage_organizations;
 mod manage_providers;
 mod manage_users;
+pub mod oauth;
 mod oidc;
 pub mod wechat_login;
 

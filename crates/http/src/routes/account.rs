@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use ferrodoor_core::clock::Now;
 use ferrodoor_core::entity::BUILT_IN_ORG;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Caller, JsonBody, SESSION_COOKIE, cookie_value};
+use crate::extract::{Caller, JsonBody, Q, SESSION_COOKIE, cookie_value};
 use crate::response::Envelope;
 
 /// Casdoor's `POST /api/login` body (only the password sign-in is supported).
@@ -67,14 +67,34 @@ pub async fn login(
     Ok(response)
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct LogoutQs {
+    #[serde(default)]
+    id_token_hint: String,
+    #[serde(default)]
+    post_logout_redirect_uri: String,
+    #[serde(default)]
+    state: String,
+}
+
+/// Signs the console session out and, for OpenID Connect RP-initiated logout, revokes the
+/// tokens the `id_token_hint` names and redirects to a registered `post_logout_redirect_uri`.
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Q(qs): Q<LogoutQs>,
 ) -> Result<Response, ApiError> {
     if let Some(cookie) = cookie_value(&headers, SESSION_COOKIE) {
         state.core.sign_out(&cookie).await?;
     }
-    let mut response = Envelope::ok(Value::Null).into_response();
+    let redirect = state
+        .core
+        .logout(&qs.id_token_hint, &qs.post_logout_redirect_uri, &qs.state)
+        .await?;
+    let mut response = match redirect {
+        Some(location) => Redirect::to(&location).into_response(),
+        None => Envelope::ok(Value::Null).into_response(),
+    };
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&clear) {
         response.headers_mut().insert(header::SET_COOKIE, v);

@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
             post(regenerate_client_secret),
         )
         .route("/api/get-server-info", get(get_server_info))
+        .route("/api/rotate-cert", post(rotate_cert))
 }
 
 /// Casdoor's list and lookup query parameters.
@@ -426,4 +427,16 @@ async fn get_server_info(
         "database": s.core.store().backend_name(),
         "version": env!("CARGO_PKG_VERSION"),
     })))
+}
+
+/// Replaces a signing certificate by a new one; the old one keeps verifying its tokens.
+async fn rotate_cert(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (_, name) = qs.id()?;
+    Ok(Envelope::ok(
+        s.core.rotate_cert(&who, &name, Now::wall_clock()).await?,
+    ))
 }

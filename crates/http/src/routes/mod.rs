@@ -1,7 +1,9 @@
 //! Route table. Paths and JSON shapes are Casdoor's.
 
 mod account;
+mod authorize;
 mod management;
+mod oauth;
 mod token;
 mod wellknown;
 
@@ -14,6 +16,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/login/oauth/access_token", post(token::token_endpoint))
         .route("/oauth/token", post(token::token_endpoint))
+        .route(
+            "/login/oauth/authorize",
+            get(authorize::authorize_page).post(authorize::authorize_submit),
+        )
+        .route("/api/login/oauth/introspect", post(oauth::introspect))
+        .route("/api/login/oauth/revoke", post(oauth::revoke))
         .route("/api/login", post(account::login))
         .route("/api/logout", get(account::logout).post(account::logout))
         .route("/api/get-account", get(account::get_account))
@@ -28,5 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/jwks", get(wellknown::jwks))
         .route("/api/health", get(wellknown::health))
         .merge(management::routes())
+        .merge(crate::console::routes())
         .fallback(wellknown::not_found)
 }

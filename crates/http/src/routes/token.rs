@@ -51,6 +51,8 @@ fn to_token_params(raw: &[(String, String)]) -> Result<TokenParams, Error> {
             "scope" => &mut p.scope,
             "nonce" => &mut p.nonce,
             "refresh_token" => &mut p.refresh_token,
+            "redirect_uri" => &mut p.redirect_uri,
+            "code_verifier" => &mut p.code_verifier,
             _ => continue,
         };
         if value.is_empty() {

@@ -6,4 +6,5 @@ mod kit;
 
 mod grants;
 mod management;
+mod oidc;
 mod wechat_login;

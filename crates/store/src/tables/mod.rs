@@ -5,6 +5,7 @@
 //! and once for PostgreSQL, from the same SQL text.
 
 pub(crate) mod applications;
+pub(crate) mod authorization_codes;
 pub(crate) mod certs;
 pub(crate) mod organizations;
 pub(crate) mod providers;

@@ -76,6 +76,7 @@ macro_rules! session_queries {
             let mut deleted = 0;
             for sql in [
                 "DELETE FROM wechat_code_claims WHERE expires_at < $1",
+                "DELETE FROM authorization_codes WHERE expires_at < $1",
                 "DELETE FROM sessions WHERE expires_at < $1",
                 "DELETE FROM tokens WHERE expires_at < $1 AND refresh_expires_at < $1",
             ] {

@@ -41,6 +41,8 @@ pub(crate) struct TokenRow {
     refresh_token_hash: Option<String>,
     refresh_expires_at: i64,
     revoked: bool,
+    family: String,
+    auth_time: i64,
 }
 
 impl IntoEntity for TokenRow {
@@ -63,6 +65,8 @@ impl IntoEntity for TokenRow {
             refresh_token_hash: r.refresh_token_hash,
             refresh_expires_at: r.refresh_expires_at,
             revoked: r.revoked,
+            family: r.family,
+            auth_time: r.auth_time,
         })
     }
 }
@@ -113,8 +117,8 @@ macro_rules! token_queries {
             sqlx::query(
                 "INSERT INTO tokens (owner, name, created_time, application, organization, \
                  user_name, expires_in, scope, token_type, grant_type, expires_at, \
-                 refresh_token_hash, refresh_expires_at, revoked) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 refresh_token_hash, refresh_expires_at, revoked, family, auth_time) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(&t.owner)
             .bind(&t.name)
@@ -130,6 +134,8 @@ macro_rules! token_queries {
             .bind(&t.refresh_token_hash)
             .bind(t.refresh_expires_at)
             .bind(t.revoked)
+            .bind(&t.family)
+            .bind(t.auth_time)
             .execute(&mut *c)
             .await
             .map_err(db_error)
@@ -159,6 +165,20 @@ macro_rules! token_queries {
             )
             .bind(owner)
             .bind(name)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+            Ok(done.rows_affected())
+        }
+
+        /// The empty family (tokens issued before families existed) is no chain: never
+        /// revoked as one.
+        pub(crate) async fn revoke_token_family(c: &mut Conn, family: &str) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "UPDATE tokens SET revoked = TRUE \
+                 WHERE family = $1 AND family <> '' AND revoked = FALSE",
+            )
+            .bind(family)
             .execute(&mut *c)
             .await
             .map_err(db_error)?;

@@ -5,7 +5,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use ferrodoor_core::entity::{
-    Application, Organization, ProviderItem, Session, Token, User, WeChatIdentity,
+    Application, AuthorizationCode, Organization, ProviderItem, Session, Token, User,
+    WeChatIdentity,
 };
 use ferrodoor_core::store::{Store, StoreError, StoreTx};
 use ferrodoor_store::testdb::TestDb;
@@ -177,6 +178,27 @@ pub fn token(
         refresh_token_hash: refresh.map(|(h, _)| h.to_string()),
         refresh_expires_at: refresh.map(|(_, at)| at).unwrap_or(0),
         revoked: false,
+        // The first token of its chain.
+        family: name.into(),
+        auth_time: 1_500,
+    }
+}
+
+pub fn auth_code(code_hash: &str, expires_at: i64) -> AuthorizationCode {
+    AuthorizationCode {
+        code_hash: code_hash.into(),
+        application: "app".into(),
+        organization: "acme".into(),
+        user_name: "alice".into(),
+        redirect_uri: "https://a.example/cb?x=1".into(),
+        scope: "openid profile".into(),
+        nonce: "n-0S6_WzA2Mj".into(),
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        code_challenge_method: "S256".into(),
+        auth_time: 1_234,
+        expires_at,
+        used: false,
+        token_name: None,
     }
 }
 

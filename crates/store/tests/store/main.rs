@@ -1,6 +1,7 @@
 //! The store's integration tests. Every test runs the same body against a fresh SQLite file
 //! and a fresh PostgreSQL database (`FERRODOOR_TEST_PG_URL`, default local `postgres`).
 
+mod authorization_codes;
 mod concurrency;
 mod constraints;
 mod entities;

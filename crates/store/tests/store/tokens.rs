@@ -200,3 +200,126 @@ async fn purge_removes_exactly_what_expired() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn revoke_token_family_revokes_the_live_tokens_of_one_chain() {
+    on_both(|env| async move {
+        let member = |name: &str, family: &str, revoked: bool| {
+            let mut t = token(name, "acme", "alice", 10, Some((name, 20)));
+            t.family = family.into();
+            t.revoked = revoked;
+            t
+        };
+        committed!(env, |tx| {
+            for t in [
+                member("f1", "f1", true),
+                member("f1-r1", "f1", false),
+                member("f1-r2", "f1", false),
+                member("f2", "f2", false),
+                // Issued before families existed.
+                member("legacy-1", "", false),
+                member("legacy-2", "", false),
+            ] {
+                tx.insert_token(&t).await.expect("token");
+            }
+        });
+        assert_eq!(
+            committed!(env, |tx| tx
+                .revoke_token_family("f1")
+                .await
+                .expect("revoke")),
+            2
+        );
+        assert_eq!(
+            committed!(env, |tx| tx
+                .revoke_token_family("f1")
+                .await
+                .expect("revoke")),
+            0
+        );
+        // The empty family is no chain.
+        assert_eq!(
+            committed!(env, |tx| tx.revoke_token_family("").await.expect("revoke")),
+            0
+        );
+        assert_eq!(
+            committed!(env, |tx| tx
+                .revoke_token_family("unknown")
+                .await
+                .expect("revoke")),
+            0
+        );
+        for (name, revoked) in [
+            ("f1", true),
+            ("f1-r1", true),
+            ("f1-r2", true),
+            ("f2", false),
+            ("legacy-1", false),
+            ("legacy-2", false),
+        ] {
+            assert_eq!(
+                env.store
+                    .get_token(name)
+                    .await
+                    .expect("get")
+                    .expect("found")
+                    .revoked,
+                revoked,
+                "{name}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_keeps_its_family_and_auth_time() {
+    on_both(|env| async move {
+        let first = token("jti-1", "acme", "alice", 2_000, Some(("rh-1", 9_000)));
+        let mut rotated = token("jti-2", "acme", "alice", 3_000, Some(("rh-2", 9_500)));
+        rotated.family = "jti-1".into();
+        rotated.auth_time = 1_700_000_000;
+        let mut plain = token("jti-3", "acme", "alice", 3_000, None);
+        plain.family = String::new();
+        plain.auth_time = 0;
+        committed!(env, |tx| {
+            for t in [&first, &rotated, &plain] {
+                tx.insert_token(t).await.expect("token");
+            }
+        });
+        let got = env
+            .store
+            .get_token("jti-2")
+            .await
+            .expect("get")
+            .expect("found");
+        assert_eq!(
+            (got.family.as_str(), got.auth_time),
+            ("jti-1", 1_700_000_000)
+        );
+        assert_eq!(got, rotated);
+        assert_eq!(
+            env.store
+                .get_token_by_refresh_hash("rh-1")
+                .await
+                .expect("get"),
+            Some(first)
+        );
+        assert_eq!(
+            env.store.get_token("jti-3").await.expect("get"),
+            Some(plain)
+        );
+        let page = env
+            .store
+            .list_tokens(Some("acme"), &Default::default())
+            .await
+            .expect("list");
+        let listed = page
+            .items
+            .iter()
+            .find(|t| t.name == "jti-2")
+            .expect("listed");
+        assert_eq!(listed, &rotated);
+    })
+    .await;
+}

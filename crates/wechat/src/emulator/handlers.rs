@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -21,16 +22,40 @@ use super::world::{Rejection, World};
 use super::{ControlError, Emulator, Fault, FaultMode};
 
 pub(super) fn router(emulator: Emulator) -> Router {
-    Router::new()
-        .route("/sns/jscode2session", get(code_to_session))
-        .route("/cgi-bin/stable_token", post(stable_token))
-        .route("/wxa/business/getuserphonenumber", post(phone_number))
+    let control = Router::new()
         .route("/__emulator/login", post(control_login))
         .route("/__emulator/phone-code", post(control_phone_code))
         .route("/__emulator/encrypted-data", post(control_encrypted_data))
         .route("/__emulator/faults", post(control_faults))
         .route("/__emulator/stats", get(control_stats))
+        .layer(axum::middleware::from_fn(allow_any_origin));
+    Router::new()
+        .route("/sns/jscode2session", get(code_to_session))
+        .route("/cgi-bin/stable_token", post(stable_token))
+        .route("/wxa/business/getuserphonenumber", post(phone_number))
+        .merge(control)
         .with_state(emulator)
+}
+
+/// CORS on the control endpoints only, for any origin: the admin console's test login
+/// plays the phone from the browser. The emulator is a development tool with no secrets
+/// behind these endpoints; WeChat's own APIs stay as WeChat serves them (no CORS).
+async fn allow_any_origin(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"),
+        (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"),
+        (header::ACCESS_CONTROL_MAX_AGE, "600"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 #[derive(Clone, Copy)]
@@ -273,5 +298,57 @@ fn control_reply(result: Result<Value, ControlError>) -> Response {
             };
             (status, axum::Json(json!({ "error": error.to_string() }))).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{EmulatorConfig, spawn};
+
+    #[tokio::test]
+    async fn control_endpoints_allow_browsers_wechat_apis_do_not() {
+        let (addr, _emulator) = spawn(EmulatorConfig::with_apps(vec![
+            "wxcors:secret".parse().unwrap(),
+        ]))
+        .await
+        .unwrap();
+        let client = reqwest::Client::new();
+        let preflight = client
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("http://{addr}/__emulator/login"),
+            )
+            .header("origin", "http://127.0.0.1:1")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.status(), 204);
+        assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+        assert_eq!(
+            preflight.headers()["access-control-allow-headers"],
+            "content-type"
+        );
+        let login = client
+            .post(format!("http://{addr}/__emulator/login"))
+            .header("content-type", "application/json")
+            .body(r#"{"appid":"wxcors","user":"alice"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200);
+        assert_eq!(login.headers()["access-control-allow-origin"], "*");
+        let wechat = client
+            .get(format!("http://{addr}/sns/jscode2session"))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            wechat
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
     }
 }

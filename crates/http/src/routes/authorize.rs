@@ -1,0 +1,216 @@
+//! The hosted sign-in page of the authorization endpoint (`/login/oauth/authorize`). Plain
+//! server-rendered HTML, every value escaped, no script: it works in a mini program's
+//! web-view and in any browser.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use ferrodoor_core::Error;
+use ferrodoor_core::clock::Now;
+use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
+
+use crate::AppState;
+use crate::extract::{Q, read_body};
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuthorizeQs {
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    response_type: String,
+    #[serde(default)]
+    redirect_uri: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    nonce: String,
+    #[serde(default)]
+    code_challenge: String,
+    #[serde(default)]
+    code_challenge_method: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+impl AuthorizeQs {
+    fn request(&self) -> AuthorizeRequest {
+        AuthorizeRequest {
+            client_id: self.client_id.clone(),
+            response_type: self.response_type.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            scope: self.scope.clone(),
+            state: self.state.clone(),
+            nonce: self.nonce.clone(),
+            code_challenge: self.code_challenge.clone(),
+            code_challenge_method: self.code_challenge_method.clone(),
+        }
+    }
+}
+
+pub async fn authorize_page(State(s): State<AppState>, Q(qs): Q<AuthorizeQs>) -> Response {
+    match s.core.check_authorize_request(&qs.request()).await {
+        Ok(app) => page(StatusCode::OK, &qs, &app_title(&app), None),
+        Err(e) => authorize_error(e),
+    }
+}
+
+pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Response {
+    let body = match read_body(req, &s).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let qs: AuthorizeQs = match serde_urlencoded::from_bytes(&body) {
+        Ok(q) => q,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &format!("invalid form: {e}")),
+    };
+    let app = match s.core.check_authorize_request(&qs.request()).await {
+        Ok(app) => app,
+        Err(e) => return authorize_error(e),
+    };
+    match s
+        .core
+        .authorize_with_password(&qs.request(), &qs.username, &qs.password, Now::wall_clock())
+        .await
+    {
+        Ok(location) => Redirect::to(&location).into_response(),
+        Err(Error::Unauthenticated(m) | Error::Forbidden(m) | Error::Invalid(m)) => {
+            page(StatusCode::UNAUTHORIZED, &qs, &app_title(&app), Some(&m))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "authorization failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server could not complete the sign-in",
+            )
+        }
+    }
+}
+
+fn app_title(app: &ferrodoor_core::entity::Application) -> String {
+    if app.display_name.is_empty() {
+        app.name.clone()
+    } else {
+        app.display_name.clone()
+    }
+}
+
+fn authorize_error(e: AuthorizeError) -> Response {
+    match e {
+        AuthorizeError::Page(msg) => error_page(StatusCode::BAD_REQUEST, &msg),
+        AuthorizeError::Redirect {
+            redirect_uri,
+            error,
+            description,
+            state,
+        } => {
+            let Ok(mut url) = url::Url::parse(&redirect_uri) else {
+                return error_page(StatusCode::BAD_REQUEST, "redirect_uri is not a URL");
+            };
+            url.query_pairs_mut()
+                .append_pair("error", error.as_str())
+                .append_pair("error_description", &description);
+            if !state.is_empty() {
+                url.query_pairs_mut().append_pair("state", &state);
+            }
+            Redirect::to(url.as_str()).into_response()
+        }
+    }
+}
+
+/// HTML-escapes text for element content and double-quoted attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}\
+main{background:#fff;padding:2rem;border-radius:10px;box-shadow:0 2px 12px #0002;width:min(22rem,90vw)}\
+h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem;font-size:.9rem}\
+input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #bbb;border-radius:6px;font-size:1rem}\
+button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1a7f37;color:#fff;font-size:1rem}\
+.error{color:#b42318;background:#fef3f2;padding:.6rem;border-radius:6px}";
+
+fn html_response(status: StatusCode, body: String) -> Response {
+    let mut res = (status, Html(body)).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
+fn page(status: StatusCode, qs: &AuthorizeQs, title: &str, error: Option<&str>) -> Response {
+    let hidden: String = [
+        ("client_id", &qs.client_id),
+        ("response_type", &qs.response_type),
+        ("redirect_uri", &qs.redirect_uri),
+        ("scope", &qs.scope),
+        ("state", &qs.state),
+        ("nonce", &qs.nonce),
+        ("code_challenge", &qs.code_challenge),
+        ("code_challenge_method", &qs.code_challenge_method),
+    ]
+    .iter()
+    .map(|(k, v)| {
+        format!(
+            "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+            escape(v)
+        )
+    })
+    .collect();
+    let error = error
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default();
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>Sign in to {t}</title><style>{STYLE}</style></head><body><main><h1>Sign in to {t}</h1>{error}\
+<form method=\"post\" action=\"/login/oauth/authorize\">{hidden}\
+<label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{u}\">\
+<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+<button type=\"submit\">Sign in</button></form></main></body></html>",
+        t = escape(title),
+        u = escape(&qs.username),
+    );
+    html_response(status, body)
+}
+
+fn error_page(status: StatusCode, msg: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in error</title><style>{STYLE}</style></head>\
+<body><main><h1>Cannot sign in</h1><p class=\"error\">{}</p></main></body></html>",
+        escape(msg)
+    );
+    html_response(status, body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            super::escape(r#"<img src=x onerror="a('b')">&"#),
+            "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;"
+        );
+    }
+}
