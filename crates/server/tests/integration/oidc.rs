@@ -47,6 +47,21 @@ async fn setup(kit: &Kit) -> Client {
     }
 }
 
+/// The token request of a public client that used PKCE with `VERIFIER`.
+async fn exchange(kit: &Kit, client: &Client, code: &str) -> crate::kit::Answer {
+    kit.post_form(
+        TOKEN,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client.id),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+}
+
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -115,18 +130,7 @@ on_both_backends!(code_flow_with_pkce_gives_verified_oidc_tokens, |kit| {
     assert!(page.text.contains("<form method=\"post\""));
     let code = code_for(kit, &client, true).await;
     // A public client: no secret, the verifier proves it started the flow.
-    let res = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", &client.id),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let res = exchange(kit, &client, &code).await;
     res.ok_status();
     let id = claims(res.body["id_token"].as_str().unwrap());
     assert_eq!(id["iss"], kit.base);
@@ -145,18 +149,7 @@ on_both_backends!(code_flow_with_pkce_gives_verified_oidc_tokens, |kit| {
     );
 
     // The code works once; a replay revokes what it bought.
-    let replay = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", &client.id),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let replay = exchange(kit, &client, &code).await;
     assert_eq!(replay.body["error"], "invalid_grant", "{}", replay.text);
     kit.get("/api/get-account", &access).await.error(401);
 });
@@ -181,18 +174,7 @@ on_both_backends!(pkce_and_client_authentication_are_enforced, |kit| {
         .await;
     assert_eq!(res.body["error"], "invalid_grant", "{}", res.text);
     // The code is spent by the failed attempt: no guessing the verifier.
-    let res = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", &client.id),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let res = exchange(kit, &client, &code).await;
     assert_eq!(res.body["error"], "invalid_grant");
 
     // Without PKCE only a confidential client (with its secret) may exchange the code.
@@ -352,18 +334,7 @@ on_both_backends!(
 on_both_backends!(refresh_token_reuse_revokes_the_whole_chain, |kit| {
     let client = setup(kit).await;
     let code = code_for(kit, &client, true).await;
-    let first = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", &client.id),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let first = exchange(kit, &client, &code).await;
     let r1 = first.body["refresh_token"].as_str().unwrap().to_string();
     let second = kit
         .post_form(
@@ -414,18 +385,7 @@ on_both_backends!(
     |kit| {
         let client = setup(kit).await;
         let code = code_for(kit, &client, true).await;
-        let tokens = kit
-            .post_form(
-                TOKEN,
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("client_id", &client.id),
-                    ("code", &code),
-                    ("redirect_uri", REDIRECT),
-                    ("code_verifier", VERIFIER),
-                ],
-            )
-            .await;
+        let tokens = exchange(kit, &client, &code).await;
         let access = tokens.body["access_token"].as_str().unwrap().to_string();
         let refresh = tokens.body["refresh_token"].as_str().unwrap().to_string();
         let introspect = |token: String, secret: String| {
@@ -521,18 +481,7 @@ on_both_backends!(
     |kit| {
         let client = setup(kit).await;
         let code = code_for(kit, &client, true).await;
-        let tokens = kit
-            .post_form(
-                TOKEN,
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("client_id", &client.id),
-                    ("code", &code),
-                    ("redirect_uri", REDIRECT),
-                    ("code_verifier", VERIFIER),
-                ],
-            )
-            .await;
+        let tokens = exchange(kit, &client, &code).await;
         let id_token = tokens.body["id_token"].as_str().unwrap();
         let access = Auth::Bearer(tokens.body["access_token"].as_str().unwrap().into());
         let evil = no_redirects()
@@ -566,18 +515,7 @@ on_both_backends!(
     |kit| {
         let client = setup(kit).await;
         let code = code_for(kit, &client, true).await;
-        let before = kit
-            .post_form(
-                TOKEN,
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("client_id", &client.id),
-                    ("code", &code),
-                    ("redirect_uri", REDIRECT),
-                    ("code_verifier", VERIFIER),
-                ],
-            )
-            .await;
+        let before = exchange(kit, &client, &code).await;
         let old_token = before.body["access_token"].as_str().unwrap().to_string();
         let rotated = kit
             .post(
@@ -592,18 +530,7 @@ on_both_backends!(
             .await
             .ok();
         let code = code_for(kit, &client, true).await;
-        let after = kit
-            .post_form(
-                TOKEN,
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("client_id", &client.id),
-                    ("code", &code),
-                    ("redirect_uri", REDIRECT),
-                    ("code_verifier", VERIFIER),
-                ],
-            )
-            .await;
+        let after = exchange(kit, &client, &code).await;
         let header: Value = serde_json::from_slice(
             &URL_SAFE_NO_PAD
                 .decode(
@@ -642,18 +569,7 @@ on_both_backends!(forged_expired_and_foreign_tokens_are_refused, |kit| {
     .await
     .ok();
     let code = code_for(kit, &client, true).await;
-    let tokens = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", &client.id),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let tokens = exchange(kit, &client, &code).await;
     let access = tokens.body["access_token"].as_str().unwrap().to_string();
     let c = claims(&access);
     // HS256 with the public certificate as the HMAC key (algorithm confusion).
@@ -691,18 +607,7 @@ async fn tokens_of_another_issuer_are_refused() {
     let mut kit = Kit::start(crate::kit::Backend::Sqlite).await;
     let client = setup(&kit).await;
     let code = code_for(&kit, &client, true).await;
-    let tokens = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", &client.id),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+    let tokens = exchange(&kit, &client, &code).await;
     let access = Auth::Bearer(tokens.body["access_token"].as_str().unwrap().into());
     kit.get("/api/get-account", &access).await.ok();
     // Same keys and database, another issuer: the token is not this server's.
