@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 
 use crate::entity::{
-    Application, AuthorizationCode, Cert, Organization, Provider, Session, Token, User,
-    WeChatIdentity,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
+    User, WeChatIdentity,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +98,12 @@ pub trait Store: Send + Sync + 'static {
         owner: &str,
         name: &str,
     ) -> StoreResult<Vec<WeChatIdentity>>;
+    /// Link and unlink records of a user, oldest first.
+    async fn list_identity_events(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Vec<IdentityEvent>>;
 
     async fn get_cert(&self, name: &str) -> StoreResult<Option<Cert>>;
     async fn list_certs(&self) -> StoreResult<Vec<Cert>>;
@@ -151,6 +157,17 @@ pub trait StoreTx: Send {
     /// Records a later login of a known identity (its unionid may have appeared since and its
     /// `updated_time` moves). Answers false when no such identity exists.
     async fn touch_wechat_identity(&mut self, identity: &WeChatIdentity) -> StoreResult<bool>;
+
+    /// Unlinks the user's identities of one mini program; answers how many were removed.
+    async fn delete_wechat_identities(
+        &mut self,
+        organization: &str,
+        appid: &str,
+        user_name: &str,
+    ) -> StoreResult<u64>;
+    async fn insert_identity_event(&mut self, event: &IdentityEvent) -> StoreResult<()>;
+    /// The user of `owner` whose `phone` is exactly `phone` (several: the oldest).
+    async fn find_user_by_phone(&mut self, owner: &str, phone: &str) -> StoreResult<Option<User>>;
 
     /// Claims a one-time WeChat code (its sha256) so it is exchanged at most once, even
     /// across several servers. Answers false when it was claimed before.

@@ -82,7 +82,7 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
     let core = Arc::new(Core::new(
         store,
-        Arc::new(HttpWeChatGateway(wechat)),
+        Arc::new(HttpWeChatGateway::new(wechat)),
         CoreConfig::new(origin),
     )?);
     let generated_admin_password = core

@@ -1,10 +1,22 @@
 //! The core's WeChat port over the real HTTP client.
 
 use async_trait::async_trait;
-use ferrodoor_core::service::{WeChatFailure, WeChatGateway, WeChatSession};
-use ferrodoor_wechat::{ErrorKind, WeChatClient, WeChatError};
+use ferrodoor_core::service::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
+use ferrodoor_wechat::{AccessTokenCache, ErrorKind, WeChatClient, WeChatError};
 
-pub struct HttpWeChatGateway(pub WeChatClient);
+pub struct HttpWeChatGateway {
+    client: WeChatClient,
+    tokens: AccessTokenCache,
+}
+
+impl HttpWeChatGateway {
+    pub fn new(client: WeChatClient) -> Self {
+        HttpWeChatGateway {
+            tokens: AccessTokenCache::new(client.clone()),
+            client,
+        }
+    }
+}
 
 #[async_trait]
 impl WeChatGateway for HttpWeChatGateway {
@@ -15,7 +27,7 @@ impl WeChatGateway for HttpWeChatGateway {
         code: &str,
     ) -> Result<WeChatSession, WeChatFailure> {
         let session = self
-            .0
+            .client
             .code_to_session(appid, secret, code)
             .await
             .map_err(failure)?;
@@ -23,6 +35,28 @@ impl WeChatGateway for HttpWeChatGateway {
         Ok(WeChatSession {
             openid: session.openid,
             unionid: session.unionid,
+        })
+    }
+
+    async fn phone_number(
+        &self,
+        appid: &str,
+        secret: &str,
+        phone_code: &str,
+        openid: &str,
+    ) -> Result<WeChatPhone, WeChatFailure> {
+        let info = self
+            .tokens
+            .phone_number(appid, secret, phone_code, Some(openid))
+            .await
+            .map_err(|e| match e.errcode() {
+                // 40003: the code is another user's (the openid check failed).
+                Some(40003) => WeChatFailure::InvalidCode(e.to_string()),
+                _ => failure(e),
+            })?;
+        Ok(WeChatPhone {
+            pure_phone_number: info.pure_phone_number,
+            country_code: info.country_code,
         })
     }
 }

@@ -22,6 +22,7 @@ macro_rules! define_backend {
             use crate::tables::applications::{self, ApplicationRow};
             use crate::tables::authorization_codes::AuthorizationCodeRow;
             use crate::tables::certs::CertRow;
+            use crate::tables::identity_events::{self, IdentityEventRow};
             use crate::tables::organizations::{self, OrganizationRow};
             use crate::tables::providers::{self, ProviderRow};
             use crate::tables::sessions::SessionRow;
@@ -29,8 +30,8 @@ macro_rules! define_backend {
             use crate::tables::users::{self, UserRow};
             use crate::tables::wechat::WeChatIdentityRow;
             use ferrodoor_core::entity::{
-                Application, AuthorizationCode, Cert, Organization, Provider, Session, Token, User,
-                WeChatIdentity,
+                Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider,
+                Session, Token, User, WeChatIdentity,
             };
             use ferrodoor_core::store::{ListQuery, Page, StoreResult, WeChatLookup};
 
@@ -75,6 +76,7 @@ macro_rules! define_backend {
             crate::tables::providers::provider_queries!();
             crate::tables::users::user_queries!();
             crate::tables::wechat::wechat_queries!();
+            crate::tables::identity_events::identity_event_queries!();
             crate::tables::certs::cert_queries!();
             crate::tables::tokens::token_queries!();
             crate::tables::authorization_codes::authorization_code_queries!();
@@ -203,6 +205,14 @@ macro_rules! store_impl {
                 q::list_wechat_identities(&mut *self.read().await?, owner, name).await
             }
 
+            async fn list_identity_events(
+                &self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Vec<IdentityEvent>> {
+                q::list_identity_events(&mut *self.read().await?, owner, name).await
+            }
+
             async fn get_cert(&self, name: &str) -> StoreResult<Option<Cert>> {
                 q::get_cert(&mut *self.read().await?, name).await
             }
@@ -322,6 +332,27 @@ macro_rules! store_tx_impl {
                 identity: &WeChatIdentity,
             ) -> StoreResult<bool> {
                 q::touch_wechat_identity(&mut self.0, identity).await
+            }
+
+            async fn delete_wechat_identities(
+                &mut self,
+                organization: &str,
+                appid: &str,
+                user_name: &str,
+            ) -> StoreResult<u64> {
+                q::delete_wechat_identities(&mut self.0, organization, appid, user_name).await
+            }
+
+            async fn insert_identity_event(&mut self, event: &IdentityEvent) -> StoreResult<()> {
+                q::insert_identity_event(&mut self.0, event).await
+            }
+
+            async fn find_user_by_phone(
+                &mut self,
+                owner: &str,
+                phone: &str,
+            ) -> StoreResult<Option<User>> {
+                q::find_user_by_phone(&mut self.0, owner, phone).await
             }
 
             async fn claim_wechat_code(

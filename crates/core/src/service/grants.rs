@@ -29,6 +29,8 @@ pub struct TokenParams {
     pub refresh_token: String,
     pub redirect_uri: String,
     pub code_verifier: String,
+    /// The mini program's `getPhoneNumber` code (phone-number login).
+    pub phone_code: String,
 }
 
 /// Casdoor's `TokenWrapper`, the answer the seed documents read `access_token` from.

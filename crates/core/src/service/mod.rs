@@ -13,6 +13,7 @@ mod manage_providers;
 mod manage_users;
 pub mod oauth;
 mod oidc;
+mod wechat_binding;
 pub mod wechat_login;
 
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use crate::store::Store;
 pub use auth::SignedIn;
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
-pub use wechat_login::{WeChatFailure, WeChatGateway, WeChatSession};
+pub use wechat_login::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
 
 /// Settings the core needs from the server's configuration.
 #[derive(Debug, Clone)]

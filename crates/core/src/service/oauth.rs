@@ -344,7 +344,13 @@ impl Core {
         token: &str,
         now: Now,
     ) -> Result<()> {
-        let client = self.authenticated_client(client_id, client_secret).await?;
+        // A public client (no secret, e.g. the mini-program SDK) identifies itself by its
+        // client id (RFC 7009 §2.1); it can only revoke its own application's tokens.
+        let client = if client_secret.is_empty() {
+            self.application_by_client_id(client_id).await?
+        } else {
+            self.authenticated_client(client_id, client_secret).await?
+        };
         // Expired access tokens can still name their row, so look up without the expiry.
         let found = self.find_token(token, now).await?;
         if let Some((row, _)) = found

@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use super::Core;
 use super::grants::{PendingToken, TokenParams, TokenResponse, WECHAT_MINIPROGRAM_TAG};
 use crate::clock::Now;
-use crate::entity::{Application, Organization, Provider, ProviderKind, User, WeChatIdentity};
+use crate::entity::{
+    Application, IdentityEvent, Organization, Provider, ProviderKind, User, WeChatIdentity,
+};
 use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
 use crate::store::{StoreError, WeChatLookup};
 use crate::token::hash_secret;
@@ -99,6 +101,15 @@ impl WeChatFailure {
     }
 }
 
+/// A phone number WeChat verified (`getuserphonenumber`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeChatPhone {
+    /// Without country code, e.g. `13800138000`.
+    pub pure_phone_number: String,
+    /// E.g. `86`.
+    pub country_code: String,
+}
+
 /// The port to WeChat's servers (implemented over HTTP by the server binary).
 #[async_trait]
 pub trait WeChatGateway: Send + Sync + 'static {
@@ -108,6 +119,15 @@ pub trait WeChatGateway: Send + Sync + 'static {
         secret: &str,
         code: &str,
     ) -> Result<WeChatSession, WeChatFailure>;
+    /// Exchanges a `getPhoneNumber` code; `openid` makes WeChat check that the code is
+    /// that user's.
+    async fn phone_number(
+        &self,
+        appid: &str,
+        secret: &str,
+        phone_code: &str,
+        openid: &str,
+    ) -> Result<WeChatPhone, WeChatFailure>;
 }
 
 /// How long WeChat honours a `wx.login` code; a claim need not outlive it.
@@ -123,11 +143,12 @@ struct LoginInput<'a> {
     session: &'a WeChatSession,
     nickname: Option<&'a str>,
     avatar: Option<&'a str>,
+    phone: Option<&'a WeChatPhone>,
 }
 
 impl Core {
     /// The first provider of the application that is a WeChat Mini Program.
-    async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
+    pub(crate) async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
         for item in &app.providers {
             if let Some(p) = self.store.get_provider(&item.name).await?
                 && p.kind() == ProviderKind::WeChatMiniProgram
@@ -147,7 +168,61 @@ impl Core {
         now: Now,
     ) -> Result<TokenResponse> {
         let app = self.application_by_client_id(&params.client_id).await?;
-        let code = params.code.trim();
+        if params.code.trim().is_empty() {
+            return Err(Error::oauth(
+                Code::InvalidRequest,
+                "code is required (the code from wx.login)",
+            ));
+        }
+        let nickname = profile_field("username", &params.username)?;
+        let avatar = profile_field("avatar", &params.avatar)?;
+        let phone_code = params.phone_code.trim();
+        if phone_code.len() > 256 {
+            return Err(Error::oauth(Code::InvalidRequest, "phone_code is too long"));
+        }
+        let provider = self.miniprogram_provider(&app).await?;
+        let org = self
+            .store
+            .get_organization(&app.organization)
+            .await?
+            .ok_or_else(|| {
+                Error::Internal(format!("application {} has no organization", app.name))
+            })?;
+        let session = self
+            .exchange_login_code(&provider, &params.code, now)
+            .await?;
+        let phone = if phone_code.is_empty() {
+            None
+        } else {
+            Some(
+                self.verified_phone(&provider, phone_code, &session.openid)
+                    .await?,
+            )
+        };
+        let input = LoginInput {
+            app: &app,
+            org: &org,
+            appid: &provider.client_id,
+            session: &session,
+            nickname,
+            avatar,
+            phone: phone.as_ref(),
+        };
+        let (user, pending) = self.complete_wechat_login(&input, now).await?;
+        self.token_response(&app, Some(&user), pending, "", WECHAT_MINIPROGRAM_TAG, now)
+            .await
+    }
+
+    /// Exchanges a `wx.login` code with WeChat, at most once: the code is claimed in the
+    /// database first (so a second arrival, on any node, is refused), and the claim is
+    /// given back when WeChat certainly did not see the code.
+    pub(crate) async fn exchange_login_code(
+        &self,
+        provider: &Provider,
+        code: &str,
+        now: Now,
+    ) -> Result<WeChatSession> {
+        let code = code.trim();
         if code.is_empty() {
             return Err(Error::oauth(
                 Code::InvalidRequest,
@@ -160,18 +235,7 @@ impl Core {
                 "code is not a wx.login code",
             ));
         }
-        let nickname = profile_field("username", &params.username)?;
-        let avatar = profile_field("avatar", &params.avatar)?;
-        let provider = self.miniprogram_provider(&app).await?;
-        let org = self
-            .store
-            .get_organization(&app.organization)
-            .await?
-            .ok_or_else(|| {
-                Error::Internal(format!("application {} has no organization", app.name))
-            })?;
         let appid = provider.client_id.as_str();
-
         let code_hash = hash_secret(code.as_bytes());
         let mut tx = self.store.begin().await?;
         let claimed = tx
@@ -204,17 +268,34 @@ impl Core {
                 message: "WeChat answered a session without openid".into(),
             });
         }
-        let input = LoginInput {
-            app: &app,
-            org: &org,
-            appid,
-            session: &session,
-            nickname,
-            avatar,
-        };
-        let (user, pending) = self.complete_wechat_login(&input, now).await?;
-        self.token_response(&app, Some(&user), pending, "", WECHAT_MINIPROGRAM_TAG, now)
+        Ok(session)
+    }
+
+    /// The phone number behind a `getPhoneNumber` code, checked by WeChat to be `openid`'s.
+    async fn verified_phone(
+        &self,
+        provider: &Provider,
+        phone_code: &str,
+        openid: &str,
+    ) -> Result<WeChatPhone> {
+        let phone = self
+            .wechat
+            .phone_number(&provider.client_id, &provider.client_secret, phone_code, openid)
             .await
+            .map_err(|failure| match failure {
+                WeChatFailure::InvalidCode(m) | WeChatFailure::CodeUsed(m) => Error::oauth(
+                    Code::InvalidGrant,
+                    format!("WeChat rejected the phone code (invalid, expired, used, or another user's): {m}"),
+                ),
+                other => other.into_error(),
+            })?;
+        if phone.pure_phone_number.is_empty() {
+            return Err(Error::Upstream {
+                failure: UpstreamFailure::BadGateway,
+                message: "WeChat answered no phone number".into(),
+            });
+        }
+        Ok(phone)
     }
 
     async fn release_code(&self, appid: &str, code_hash: &str) {
@@ -278,8 +359,30 @@ impl Core {
             created_time: now.rfc3339(),
             updated_time: now.rfc3339(),
         };
+        let method = if input.phone.is_some() {
+            "phone-login"
+        } else {
+            "login"
+        };
         let mut tx = self.store.begin().await?;
-        let user = match tx.find_user_by_wechat(lookup).await? {
+        let by_identity = tx.find_user_by_wechat(lookup).await?;
+        let by_phone = match input.phone {
+            Some(p) => {
+                tx.find_user_by_phone(&org.name, &p.pure_phone_number)
+                    .await?
+            }
+            None => None,
+        };
+        let existing = match (by_identity, by_phone) {
+            (Some(u), Some(v)) if u.name != v.name => {
+                return Err(Error::Conflict(
+                    "this phone number belongs to another account: sign in to that account and bind WeChat there".into(),
+                ));
+            }
+            (Some(u), _) => Some(u),
+            (None, found_by_phone) => found_by_phone,
+        };
+        let user = match existing {
             Some(mut user) => {
                 if !user.is_active() {
                     return Err(Error::oauth(Code::AccessDenied, "this user is forbidden"));
@@ -289,10 +392,14 @@ impl Core {
                     ..identity
                 };
                 if !tx.touch_wechat_identity(&identity).await? {
-                    // Found through unionid or Casdoor's `wechat` column: link this app too.
+                    // Found through unionid, phone or Casdoor's `wechat` column: link this
+                    // mini program to the account too.
                     tx.insert_wechat_identity(&identity).await?;
+                    tx.insert_identity_event(&link_event(&identity, &user, method, now))
+                        .await?;
                 }
-                if apply_profile(&mut user, input.nickname, input.avatar) {
+                let phone_changed = input.phone.is_some_and(|p| set_phone(&mut user, p));
+                if apply_profile(&mut user, input.nickname, input.avatar) || phone_changed {
                     user.updated_time = now.rfc3339();
                     tx.update_user(&user).await?;
                 }
@@ -305,13 +412,18 @@ impl Core {
                         "no account is linked to this WeChat user and the application does not allow signing up (login-only mode)",
                     ));
                 }
-                let user = new_wechat_user(input, attempt, now);
+                let mut user = new_wechat_user(input, attempt, now);
+                if let Some(p) = input.phone {
+                    set_phone(&mut user, p);
+                }
                 tx.insert_user(&user).await?;
-                tx.insert_wechat_identity(&WeChatIdentity {
+                let identity = WeChatIdentity {
                     user_name: user.name.clone(),
                     ..identity
-                })
-                .await?;
+                };
+                tx.insert_wechat_identity(&identity).await?;
+                tx.insert_identity_event(&link_event(&identity, &user, method, now))
+                    .await?;
                 user
             }
         };
@@ -325,6 +437,38 @@ impl Core {
         tx.insert_token(&pending.row).await?;
         tx.commit().await?;
         Ok((user, pending))
+    }
+}
+
+/// Records a verified phone number on the user; answers whether it changed.
+fn set_phone(user: &mut User, phone: &WeChatPhone) -> bool {
+    let country = if phone.country_code == "86" {
+        "CN".to_string()
+    } else {
+        phone.country_code.clone()
+    };
+    let changed = user.phone != phone.pure_phone_number || user.country_code != country;
+    user.phone = phone.pure_phone_number.clone();
+    user.country_code = country;
+    changed
+}
+
+/// The audit record of linking `identity` to `user` by the user's own login.
+pub(crate) fn link_event(
+    identity: &WeChatIdentity,
+    user: &User,
+    method: &str,
+    now: Now,
+) -> IdentityEvent {
+    IdentityEvent {
+        organization: identity.organization.clone(),
+        appid: identity.appid.clone(),
+        openid: identity.openid.clone(),
+        user_name: user.name.clone(),
+        action: "link".into(),
+        actor: user.id_string(),
+        method: method.into(),
+        created_time: now.rfc3339(),
     }
 }
 

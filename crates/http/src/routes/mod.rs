@@ -5,6 +5,7 @@ mod authorize;
 mod management;
 mod oauth;
 mod token;
+mod wechat;
 mod wellknown;
 
 use axum::Router;
@@ -22,6 +23,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/login/oauth/introspect", post(oauth::introspect))
         .route("/api/login/oauth/revoke", post(oauth::revoke))
+        .route("/api/bind-wechat", post(wechat::bind))
+        .route("/api/unbind-wechat", post(wechat::unbind))
+        .route("/api/get-identity-events", get(wechat::events))
         .route("/api/login", post(account::login))
         .route("/api/logout", get(account::logout).post(account::logout))
         .route("/api/get-account", get(account::get_account))

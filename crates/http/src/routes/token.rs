@@ -53,6 +53,7 @@ fn to_token_params(raw: &[(String, String)]) -> Result<TokenParams, Error> {
             "refresh_token" => &mut p.refresh_token,
             "redirect_uri" => &mut p.redirect_uri,
             "code_verifier" => &mut p.code_verifier,
+            "phone_code" => &mut p.phone_code,
             _ => continue,
         };
         if value.is_empty() {

@@ -7,4 +7,5 @@ mod kit;
 mod grants;
 mod management;
 mod oidc;
+mod wechat_accounts;
 mod wechat_login;

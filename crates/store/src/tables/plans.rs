@@ -1,10 +1,12 @@
-//! The WeChat lookups run on every login: they must stay searches of the right indexes,
-//! never scans of a table or of a whole organization.
+//! The WeChat and phone lookups run on every login, the event list on every identities
+//! page: they must stay searches of the right indexes, never scans of a table or of a whole
+//! organization.
 
-use ferrodoor_core::entity::{Organization, User, WeChatIdentity};
+use ferrodoor_core::entity::{IdentityEvent, Organization, User, WeChatIdentity};
 use sqlx::Connection;
 
-use super::users::{FIND_BY_IDENTITY, FIND_BY_WECHAT_COLUMN};
+use super::identity_events;
+use super::users::{FIND_BY_IDENTITY, FIND_BY_PHONE, FIND_BY_WECHAT_COLUMN};
 use crate::testdb::TestDb;
 
 /// Plans depend on the data: give the planner an organization of some size to look at.
@@ -38,6 +40,17 @@ async fn seed(db: &TestDb) {
         tx.insert_wechat_identity(&identity)
             .await
             .expect("identity");
+        let event = IdentityEvent {
+            organization: "org".into(),
+            appid: identity.appid,
+            openid: identity.openid,
+            user_name: identity.user_name,
+            action: "link".into(),
+            actor: "app/test".into(),
+            method: "login".into(),
+            created_time: String::new(),
+        };
+        tx.insert_identity_event(&event).await.expect("event");
     }
     tx.commit().await.expect("commit");
 }
@@ -51,7 +64,7 @@ struct Lookup {
     postgres: &'static [&'static str],
 }
 
-const LOOKUPS: [Lookup; 2] = [
+const LOOKUPS: [Lookup; 4] = [
     Lookup {
         sql: FIND_BY_IDENTITY,
         args: &[Some("org"), Some("wx"), Some("openid"), Some("unionid")],
@@ -69,6 +82,21 @@ const LOOKUPS: [Lookup; 2] = [
         args: &[Some("org"), Some("openid"), None],
         sqlite: &["SEARCH users USING INDEX users_wechat_idx (owner=? AND wechat=?)"],
         postgres: &["users_wechat_idx"],
+    },
+    Lookup {
+        sql: FIND_BY_PHONE,
+        args: &[Some("org"), Some("phone")],
+        sqlite: &["SEARCH users USING INDEX users_phone_idx (owner=? AND phone=?)"],
+        postgres: &["users_phone_idx"],
+    },
+    Lookup {
+        sql: identity_events::LIST,
+        args: &[Some("org"), Some("u1")],
+        sqlite: &[
+            "SEARCH identity_events USING INDEX identity_events_user_idx \
+             (organization=? AND user_name=?)",
+        ],
+        postgres: &["identity_events_user_idx"],
     },
 ];
 

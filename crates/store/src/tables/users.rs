@@ -1,4 +1,4 @@
-//! `users`: rows, list allow-list and queries, including the WeChat lookup.
+//! `users`: rows, list allow-list and queries, including the WeChat and phone lookups.
 
 use std::collections::BTreeMap;
 
@@ -153,6 +153,11 @@ pub(crate) const FIND_BY_WECHAT_COLUMN: &str = "SELECT * FROM users \
      WHERE owner = $1 AND wechat IN ($2, $3) \
      ORDER BY CASE WHEN wechat = $2 THEN 0 ELSE 1 END, created_time, name LIMIT 1";
 
+/// A user by phone: `$1` owner, `$2` phone (exact, never empty: most users have `''`);
+/// of several, the oldest.
+pub(crate) const FIND_BY_PHONE: &str = "SELECT * FROM users WHERE owner = $1 AND phone = $2 \
+     ORDER BY created_time, name LIMIT 1";
+
 /// An empty openid or unionid must never match: every user without WeChat has `wechat = ''`.
 pub(crate) fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
@@ -239,6 +244,25 @@ macro_rules! user_queries {
                 .bind(lookup.organization)
                 .bind(openid)
                 .bind(unionid)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_error)?;
+            row.map(IntoEntity::into_entity).transpose()
+        }
+
+        /// An exact match on the `users_phone_idx` (owner, phone); an empty phone matches
+        /// nobody.
+        pub(crate) async fn find_user_by_phone(
+            c: &mut Conn,
+            owner: &str,
+            phone: &str,
+        ) -> StoreResult<Option<User>> {
+            if phone.is_empty() {
+                return Ok(None);
+            }
+            let row: Option<UserRow> = sqlx::query_as(users::FIND_BY_PHONE)
+                .bind(owner)
+                .bind(phone)
                 .fetch_optional(&mut *c)
                 .await
                 .map_err(db_error)?;
@@ -347,6 +371,7 @@ macro_rules! user_queries {
 
         /// Tokens and sessions have no foreign key to users (client-credentials tokens have
         /// no user), so they go explicitly; WeChat identities go by `ON DELETE CASCADE`.
+        /// Identity events stay: they are the audit trail.
         pub(crate) async fn delete_user(
             c: &mut Conn,
             owner: &str,

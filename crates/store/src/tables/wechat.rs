@@ -101,6 +101,26 @@ macro_rules! wechat_queries {
             Ok(done.rows_affected() > 0)
         }
 
+        /// Served by `wechat_identities_user_idx` (organization, user_name).
+        pub(crate) async fn delete_wechat_identities(
+            c: &mut Conn,
+            organization: &str,
+            appid: &str,
+            user_name: &str,
+        ) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "DELETE FROM wechat_identities \
+                 WHERE organization = $1 AND appid = $2 AND user_name = $3",
+            )
+            .bind(organization)
+            .bind(appid)
+            .bind(user_name)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+            Ok(done.rows_affected())
+        }
+
         pub(crate) async fn claim_wechat_code(
             c: &mut Conn,
             appid: &str,

@@ -5,8 +5,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use ferrodoor_core::entity::{
-    Application, AuthorizationCode, Organization, ProviderItem, Session, Token, User,
-    WeChatIdentity,
+    Application, AuthorizationCode, IdentityEvent, Organization, ProviderItem, Session, Token,
+    User, WeChatIdentity,
 };
 use ferrodoor_core::store::{Store, StoreError, StoreTx};
 use ferrodoor_store::testdb::TestDb;
@@ -148,6 +148,27 @@ pub fn identity(
         user_name: user.into(),
         created_time: "2024-01-04T00:00:00Z".into(),
         updated_time: "2024-01-04T00:00:00Z".into(),
+    }
+}
+
+/// A link or unlink of `appid`/`openid` to `organization`/`user`, at `created_time`.
+pub fn event(
+    organization: &str,
+    user: &str,
+    appid: &str,
+    openid: &str,
+    action: &str,
+    created_time: &str,
+) -> IdentityEvent {
+    IdentityEvent {
+        organization: organization.into(),
+        appid: appid.into(),
+        openid: openid.into(),
+        user_name: user.into(),
+        action: action.into(),
+        actor: format!("{organization}/{user}"),
+        method: if action == "link" { "login" } else { "unbind" }.into(),
+        created_time: created_time.into(),
     }
 }
 

@@ -1,0 +1,153 @@
+//! Binding a WeChat Mini Program identity to an account that already exists (signed in by
+//! password, OIDC or another mini program), and unbinding it. Casdoor cannot do this
+//! (#2613, #1801). An identity linked to someone else is refused: no silent takeover.
+//! Every link and unlink is recorded with its time and actor.
+
+use super::Core;
+use super::wechat_login::link_event;
+use crate::authz::{Principal, require_can_read_user};
+use crate::clock::Now;
+use crate::entity::{IdentityEvent, User, WeChatIdentity};
+use crate::error::{Error, Result};
+use crate::store::{StoreError, WeChatLookup};
+
+impl Core {
+    /// Links the WeChat identity behind a fresh `wx.login` code to the signed-in user.
+    pub async fn bind_wechat(
+        &self,
+        who: &Principal,
+        client_id: &str,
+        code: &str,
+        now: Now,
+    ) -> Result<WeChatIdentity> {
+        let me = who
+            .user()
+            .ok_or_else(|| Error::invalid("binding needs a signed-in user, not an application"))?
+            .clone();
+        let app = self.application_by_client_id(client_id).await?;
+        if app.organization != me.owner {
+            return Err(Error::forbidden(format!(
+                "application {} belongs to organization {}, not {}",
+                app.name, app.organization, me.owner
+            )));
+        }
+        let provider = self.miniprogram_provider(&app).await?;
+        let session = self.exchange_login_code(&provider, code, now).await?;
+        let identity = WeChatIdentity {
+            organization: me.owner.clone(),
+            appid: provider.client_id.clone(),
+            openid: session.openid.clone(),
+            unionid: session.unionid.clone(),
+            user_name: me.name.clone(),
+            created_time: now.rfc3339(),
+            updated_time: now.rfc3339(),
+        };
+        let lookup = WeChatLookup {
+            organization: &me.owner,
+            appid: &provider.client_id,
+            openid: &session.openid,
+            unionid: session.unionid.as_deref(),
+        };
+        let taken = || {
+            Error::Conflict(
+                "this WeChat account is already linked to another user; unbind it there first"
+                    .into(),
+            )
+        };
+        let mut tx = self.store.begin().await?;
+        match tx.find_user_by_wechat(lookup).await? {
+            Some(owner) if owner.name != me.name => return Err(taken()),
+            // Already linked to this user: a later login, nothing to record.
+            Some(_) if tx.touch_wechat_identity(&identity).await? => {
+                tx.commit().await?;
+                return Ok(identity);
+            }
+            _ => {}
+        }
+        tx.insert_wechat_identity(&identity)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => taken(),
+                other => other.into(),
+            })?;
+        tx.insert_identity_event(&IdentityEvent {
+            method: "bind".into(),
+            ..link_event(&identity, &me, "bind", now)
+        })
+        .await?;
+        if me.wechat.is_empty() {
+            let mut updated: User = me.clone();
+            updated.wechat = session.openid.clone();
+            updated.updated_time = now.rfc3339();
+            tx.update_user(&updated).await?;
+        }
+        tx.commit().await?;
+        Ok(identity)
+    }
+
+    /// Unlinks the user's identity of the application's mini program. `target`: another
+    /// user (admins only); None for the caller.
+    pub async fn unbind_wechat(
+        &self,
+        who: &Principal,
+        target: Option<(&str, &str)>,
+        client_id: &str,
+        now: Now,
+    ) -> Result<u64> {
+        let (owner, name) = match (target, who.user()) {
+            (Some((o, n)), _) => (o.to_string(), n.to_string()),
+            (None, Some(me)) => (me.owner.clone(), me.name.clone()),
+            (None, None) => return Err(Error::invalid("say which user: ?id=owner/name")),
+        };
+        if !who.is_user(&owner, &name) {
+            crate::authz::require_admin_of(who, &owner)?;
+        }
+        let app = self.application_by_client_id(client_id).await?;
+        let provider = self.miniprogram_provider(&app).await?;
+        let linked = self.store.list_wechat_identities(&owner, &name).await?;
+        let mut tx = self.store.begin().await?;
+        let removed = tx
+            .delete_wechat_identities(&owner, &provider.client_id, &name)
+            .await?;
+        for identity in linked.iter().filter(|i| i.appid == provider.client_id) {
+            tx.insert_identity_event(&IdentityEvent {
+                organization: owner.clone(),
+                appid: identity.appid.clone(),
+                openid: identity.openid.clone(),
+                user_name: name.clone(),
+                action: "unlink".into(),
+                actor: who.subject(),
+                method: if who.is_user(&owner, &name) {
+                    "unbind".into()
+                } else {
+                    "admin".into()
+                },
+                created_time: now.rfc3339(),
+            })
+            .await?;
+        }
+        // Casdoor's `wechat` column must not keep matching an unlinked openid.
+        if let Some(mut user) = tx.get_user_for_update(&owner, &name).await?
+            && linked
+                .iter()
+                .any(|i| i.appid == provider.client_id && i.openid == user.wechat)
+        {
+            user.wechat.clear();
+            user.updated_time = now.rfc3339();
+            tx.update_user(&user).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// The link/unlink history of a user (the user or their admins).
+    pub async fn list_identity_events(
+        &self,
+        who: &Principal,
+        owner: &str,
+        name: &str,
+    ) -> Result<Vec<IdentityEvent>> {
+        require_can_read_user(who, owner, name)?;
+        Ok(self.store.list_identity_events(owner, name).await?)
+    }
+}
