@@ -27,6 +27,12 @@ pub struct Settings {
     pub wechat_api_base: String,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// Base64 of 32 random bytes: seals secrets kept at rest (WeChat session keys). Every
+    /// node of a cluster needs the same one. When unset, `secret_key_file` is used.
+    pub secret_key: Option<String>,
+    /// Where the secret key is kept when `secret_key` is unset; created (mode 0600) with a
+    /// random key on first start.
+    pub secret_key_file: PathBuf,
 }
 
 impl Default for Settings {
@@ -39,6 +45,8 @@ impl Default for Settings {
             admin_password: None,
             wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
             log_format: "text".into(),
+            secret_key: None,
+            secret_key_file: PathBuf::from("ferrodoor.key"),
         }
     }
 }
@@ -66,6 +74,8 @@ impl Settings {
             "admin_password",
             "wechat_api_base",
             "log_format",
+            "secret_key",
+            "secret_key_file",
         ]));
         let settings: Settings = figment.extract().context("invalid configuration")?;
         settings.validate()?;
@@ -86,6 +96,34 @@ impl Settings {
         Ok(())
     }
 
+    /// The 32-byte secret key: configured, else read from (or created in) the key file.
+    pub fn resolve_secret_key(&self) -> Result<[u8; 32]> {
+        use base64::Engine;
+        let decode = |text: &str, from: &str| -> Result<[u8; 32]> {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .with_context(|| format!("the secret key in {from} is not base64"))?;
+            bytes.try_into().map_err(|b: Vec<u8>| {
+                anyhow::anyhow!("the secret key in {from} has {} bytes, not 32", b.len())
+            })
+        };
+        if let Some(key) = &self.secret_key {
+            return decode(key, "FERRODOOR_SECRET_KEY");
+        }
+        let path = &self.secret_key_file;
+        if path.exists() {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            return decode(&text, &path.display().to_string());
+        }
+        let mut key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
+        write_private(path, &text)
+            .with_context(|| format!("creating the secret key file {}", path.display()))?;
+        Ok(key)
+    }
+
     /// The public base URL, without a trailing slash.
     pub fn origin(&self) -> String {
         match &self.origin {
@@ -93,6 +131,16 @@ impl Settings {
             None => format!("http://{}", self.listen),
         }
     }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// The settings a Casdoor `app.conf` implies (only `origin`, `httpport`, `driverName` and
@@ -233,6 +281,31 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_secret_key_is_created_once_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            secret_key_file: dir.path().join("k"),
+            ..Settings::default()
+        };
+        let first = settings.resolve_secret_key().unwrap();
+        assert_eq!(settings.resolve_secret_key().unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("k"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let short = Settings {
+            secret_key: Some("c2hvcnQ=".into()),
+            ..Settings::default()
+        };
+        assert!(short.resolve_secret_key().is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The core's WeChat port over the real HTTP client.
 
 use async_trait::async_trait;
+use ferrodoor_core::seal::Secret;
 use ferrodoor_core::service::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
 use ferrodoor_wechat::{AccessTokenCache, ErrorKind, WeChatClient, WeChatError};
 
@@ -31,11 +32,26 @@ impl WeChatGateway for HttpWeChatGateway {
             .code_to_session(appid, secret, code)
             .await
             .map_err(failure)?;
-        // The session_key is dropped here: nothing needs it yet, so it is never stored.
         Ok(WeChatSession {
             openid: session.openid,
             unionid: session.unionid,
+            session_key: Some(Secret(session.session_key.expose().to_string())),
         })
+    }
+
+    fn decrypt_data(
+        &self,
+        session_key: &str,
+        iv: &str,
+        encrypted_data: &str,
+        appid: &str,
+    ) -> Result<serde_json::Value, String> {
+        ferrodoor_wechat::crypto::decrypt_data(session_key, iv, encrypted_data, appid)
+            .map_err(|e| e.to_string())
+    }
+
+    fn raw_data_signature_valid(&self, raw_data: &str, session_key: &str, signature: &str) -> bool {
+        ferrodoor_wechat::crypto::verify_raw_data_signature(raw_data, session_key, signature)
     }
 
     async fn phone_number(

@@ -11,4 +11,8 @@ pub struct WeChatIdentity {
     pub user_name: String,
     pub created_time: String,
     pub updated_time: String,
+    /// WeChat's `session_key` of the latest login, sealed with the server's secret key
+    /// (AES-256-GCM). Needed to decrypt the mini program's `encryptedData`; never shown.
+    #[serde(skip)]
+    pub session_key_sealed: Option<String>,
 }

@@ -39,6 +39,8 @@ pub struct CoreConfig {
     pub session_seconds: i64,
     /// How many argon2 hashes may run at once.
     pub password_hash_concurrency: usize,
+    /// Seals secrets kept at rest (WeChat session keys).
+    pub secret_key: [u8; 32],
 }
 
 impl CoreConfig {
@@ -47,6 +49,7 @@ impl CoreConfig {
             issuer: issuer.into().trim_end_matches('/').to_string(),
             session_seconds: 24 * 3600,
             password_hash_concurrency: 2,
+            secret_key: [0u8; 32],
         }
     }
 }
@@ -56,6 +59,7 @@ pub struct Core {
     wechat: Arc<dyn WeChatGateway>,
     config: CoreConfig,
     passwords: PasswordHasher,
+    sealer: crate::seal::Sealer,
     /// Loaded signing keys by certificate name; certificates change rarely and a miss
     /// reloads from the store, so every node learns new keys by itself.
     keys: RwLock<HashMap<String, Arc<SigningKey>>>,
@@ -71,6 +75,7 @@ impl Core {
             store,
             wechat,
             passwords: PasswordHasher::new(config.password_hash_concurrency)?,
+            sealer: crate::seal::Sealer::new(&config.secret_key)?,
             config,
             keys: RwLock::new(HashMap::new()),
         })

@@ -41,6 +41,7 @@ impl Core {
             user_name: me.name.clone(),
             created_time: now.rfc3339(),
             updated_time: now.rfc3339(),
+            session_key_sealed: self.seal_session_key(&session)?,
         };
         let lookup = WeChatLookup {
             organization: &me.owner,
@@ -149,5 +150,72 @@ impl Core {
     ) -> Result<Vec<IdentityEvent>> {
         require_can_read_user(who, owner, name)?;
         Ok(self.store.list_identity_events(owner, name).await?)
+    }
+}
+
+impl Core {
+    /// The opened session key of the caller's identity in the application's mini program.
+    async fn my_session_key(&self, who: &Principal, client_id: &str) -> Result<(String, String)> {
+        let me = who
+            .user()
+            .ok_or_else(|| Error::invalid("decryption needs a signed-in WeChat user"))?;
+        let app = self.application_by_client_id(client_id).await?;
+        if app.organization != me.owner {
+            return Err(Error::forbidden(
+                "the application belongs to another organization",
+            ));
+        }
+        let provider = self.miniprogram_provider(&app).await?;
+        let identity = self
+            .store
+            .list_wechat_identities(&me.owner, &me.name)
+            .await?
+            .into_iter()
+            .filter(|i| i.appid == provider.client_id)
+            .max_by(|a, b| a.updated_time.cmp(&b.updated_time))
+            .ok_or_else(|| {
+                Error::not_found("no WeChat identity of this mini program is linked to the user")
+            })?;
+        let key = identity
+            .session_key_sealed
+            .as_deref()
+            .and_then(|sealed| self.sealer.open(sealed))
+            .ok_or_else(|| {
+                Error::Conflict(
+                    "no usable session key: log in with a fresh wx.login code first".into(),
+                )
+            })?;
+        Ok((key, provider.client_id))
+    }
+
+    /// Decrypts the mini program's `encryptedData` with the user's latest session key
+    /// (which never leaves the server) and checks its watermark.
+    pub async fn decrypt_wechat_data(
+        &self,
+        who: &Principal,
+        client_id: &str,
+        encrypted_data: &str,
+        iv: &str,
+    ) -> Result<serde_json::Value> {
+        let (key, appid) = self.my_session_key(who, client_id).await?;
+        self.wechat.decrypt_data(&key, iv, encrypted_data, &appid).map_err(|e| {
+            Error::invalid(format!(
+                "could not decrypt: {e} (if the data came before the latest wx.login, log in again and ask for it anew)"
+            ))
+        })
+    }
+
+    /// Checks a `rawData` signature against the user's latest session key.
+    pub async fn verify_wechat_signature(
+        &self,
+        who: &Principal,
+        client_id: &str,
+        raw_data: &str,
+        signature: &str,
+    ) -> Result<bool> {
+        let (key, _) = self.my_session_key(who, client_id).await?;
+        Ok(self
+            .wechat
+            .raw_data_signature_valid(raw_data, &key, signature))
     }
 }

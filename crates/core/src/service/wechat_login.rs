@@ -17,15 +17,18 @@ use crate::entity::{
     Application, IdentityEvent, Organization, Provider, ProviderKind, User, WeChatIdentity,
 };
 use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
+use crate::seal::Secret;
 use crate::store::{StoreError, WeChatLookup};
 use crate::token::hash_secret;
 
-/// What `jscode2session` tells about the person. The `session_key` is deliberately absent:
-/// nothing in the core needs it yet, so it is dropped at the gateway.
+/// What `jscode2session` tells about the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeChatSession {
     pub openid: String,
     pub unionid: Option<String>,
+    /// Kept sealed on the identity (to decrypt the mini program's `encryptedData`); it
+    /// never leaves the server.
+    pub session_key: Option<Secret>,
 }
 
 /// Why WeChat did not give a session.
@@ -119,6 +122,17 @@ pub trait WeChatGateway: Send + Sync + 'static {
         secret: &str,
         code: &str,
     ) -> Result<WeChatSession, WeChatFailure>;
+    /// Decrypts `encryptedData` (AES-128-CBC with the session key) and checks that its
+    /// watermark names `appid`. The error says what failed, without secrets.
+    fn decrypt_data(
+        &self,
+        session_key: &str,
+        iv: &str,
+        encrypted_data: &str,
+        appid: &str,
+    ) -> Result<serde_json::Value, String>;
+    /// Whether `signature` is sha1(rawData + session_key), compared in constant time.
+    fn raw_data_signature_valid(&self, raw_data: &str, session_key: &str, signature: &str) -> bool;
     /// Exchanges a `getPhoneNumber` code; `openid` makes WeChat check that the code is
     /// that user's.
     async fn phone_number(
@@ -271,6 +285,15 @@ impl Core {
         Ok(session)
     }
 
+    /// The session key, sealed for storage.
+    pub(crate) fn seal_session_key(&self, session: &WeChatSession) -> Result<Option<String>> {
+        session
+            .session_key
+            .as_ref()
+            .map(|k| self.sealer.seal(&k.0))
+            .transpose()
+    }
+
     /// The phone number behind a `getPhoneNumber` code, checked by WeChat to be `openid`'s.
     async fn verified_phone(
         &self,
@@ -358,6 +381,7 @@ impl Core {
             user_name: String::new(),
             created_time: now.rfc3339(),
             updated_time: now.rfc3339(),
+            session_key_sealed: self.seal_session_key(session)?,
         };
         let method = if input.phone.is_some() {
             "phone-login"

@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/login/oauth/access_token", post(token::token_endpoint))
         .route("/oauth/token", post(token::token_endpoint))
+        .route("/api/login/oauth/refresh_token", post(token::token_endpoint))
         .route(
             "/login/oauth/authorize",
             get(authorize::authorize_page).post(authorize::authorize_submit),
@@ -26,6 +27,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/bind-wechat", post(wechat::bind))
         .route("/api/unbind-wechat", post(wechat::unbind))
         .route("/api/get-identity-events", get(wechat::events))
+        .route("/api/wechat/decrypt", post(wechat::decrypt))
+        .route(
+            "/api/wechat/verify-signature",
+            post(wechat::verify_signature),
+        )
         .route("/api/login", post(account::login))
         .route("/api/logout", get(account::logout).post(account::logout))
         .route("/api/get-account", get(account::get_account))

@@ -78,3 +78,50 @@ pub async fn events(
         s.core.list_identity_events(&who, owner, name).await?,
     ))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DecryptBody {
+    #[serde(rename = "client_id")]
+    client_id: String,
+    encrypted_data: String,
+    iv: String,
+}
+
+/// `POST /api/wechat/decrypt {client_id, encryptedData, iv}`: the mini program's
+/// encrypted data, decrypted with the caller's session key (kept on the server).
+pub async fn decrypt(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(b): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let b: DecryptBody = body(b)?;
+    Ok(Envelope::ok(
+        s.core
+            .decrypt_wechat_data(&who, &b.client_id, &b.encrypted_data, &b.iv)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SignatureBody {
+    #[serde(rename = "client_id")]
+    client_id: String,
+    raw_data: String,
+    signature: String,
+}
+
+/// `POST /api/wechat/verify-signature {client_id, rawData, signature}` → `{"valid": bool}`.
+pub async fn verify_signature(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(b): JsonBody,
+) -> Result<Envelope, ApiError> {
+    let b: SignatureBody = body(b)?;
+    let valid = s
+        .core
+        .verify_wechat_signature(&who, &b.client_id, &b.raw_data, &b.signature)
+        .await?;
+    Ok(Envelope::ok(serde_json::json!({ "valid": valid })))
+}

@@ -132,6 +132,7 @@ impl Kit {
             database_url: db.url().to_string(),
             admin_password: Some(ADMIN_PASSWORD.into()),
             wechat_api_base: format!("http://{emu_addr}"),
+            secret_key: Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()),
             ..Settings::default()
         };
         tweak(&mut settings);

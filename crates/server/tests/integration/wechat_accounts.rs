@@ -315,3 +315,67 @@ on_both_backends!(public_clients_revoke_their_own_tokens_by_client_id, |kit| {
         .await
         .error(401);
 });
+
+on_both_backends!(
+    encrypted_data_is_decrypted_with_a_session_key_that_never_leaves,
+    |kit| {
+        let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
+        let login = kit
+            .miniprogram_login(TOKEN, &client_id, &kit.wx_login(APP1.0, "xia"), "", "")
+            .await;
+        let me = bearer(&login);
+        let openid = openid_for(APP1.0, "xia");
+        let session_key = kit.emulator.session_key(APP1.0, &openid).unwrap();
+        // At rest the session key is sealed, not stored as such.
+        let identities = kit
+            .db
+            .as_ref()
+            .unwrap()
+            .store()
+            .list_wechat_identities("test", &format!("wechat-{openid}"))
+            .await
+            .unwrap();
+        let sealed = identities[0].session_key_sealed.clone().unwrap();
+        assert!(!sealed.contains(&session_key));
+
+        let mut data = serde_json::Map::new();
+        data.insert("phoneNumber".into(), json!("13800138000"));
+        let enc = kit.emulator.encrypted_data(APP1.0, "xia", data).unwrap();
+        let res = kit
+            .post(
+                "/api/wechat/decrypt",
+                json!({"client_id": client_id, "encryptedData": enc.encrypted_data, "iv": enc.iv}),
+                &me,
+            )
+            .await;
+        let plain = res.ok().clone();
+        assert_eq!(plain["phoneNumber"], "13800138000");
+        assert_eq!(plain["watermark"]["appid"], APP1.0);
+        assert!(!res.text.contains(&session_key));
+        let ok = kit.post("/api/wechat/verify-signature", json!({"client_id": client_id, "rawData": enc.raw_data, "signature": enc.signature}), &me).await;
+        assert_eq!(ok.ok()["valid"], true);
+        let bad = kit.post("/api/wechat/verify-signature", json!({"client_id": client_id, "rawData": format!("{} ", enc.raw_data), "signature": enc.signature}), &me).await;
+        assert_eq!(bad.ok()["valid"], false);
+
+        // A new wx.login replaces the session key: data encrypted with the old one fails clearly.
+        kit.miniprogram_login(TOKEN, &client_id, &kit.wx_login(APP1.0, "xia"), "", "")
+            .await
+            .ok_status();
+        let stale = kit
+            .post(
+                "/api/wechat/decrypt",
+                json!({"client_id": client_id, "encryptedData": enc.encrypted_data, "iv": enc.iv}),
+                &me,
+            )
+            .await;
+        assert!(stale.error(400).contains("log in again"));
+        // Another user's token cannot use Xia's key, and the admin has no WeChat identity here.
+        kit.post(
+            "/api/wechat/decrypt",
+            json!({"client_id": client_id, "encryptedData": enc.encrypted_data, "iv": enc.iv}),
+            &kit.admin,
+        )
+        .await
+        .error(403);
+    }
+);

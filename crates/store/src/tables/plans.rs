@@ -36,6 +36,7 @@ async fn seed(db: &TestDb) {
             user_name: format!("u{i}"),
             created_time: String::new(),
             updated_time: String::new(),
+            session_key_sealed: None,
         };
         tx.insert_wechat_identity(&identity)
             .await

@@ -14,6 +14,7 @@ pub(crate) struct WeChatIdentityRow {
     user_name: String,
     created_time: String,
     updated_time: String,
+    session_key_sealed: Option<String>,
 }
 
 impl IntoEntity for WeChatIdentityRow {
@@ -29,6 +30,7 @@ impl IntoEntity for WeChatIdentityRow {
             user_name: r.user_name,
             created_time: r.created_time,
             updated_time: r.updated_time,
+            session_key_sealed: r.session_key_sealed,
         })
     }
 }
@@ -59,7 +61,8 @@ macro_rules! wechat_queries {
         ) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO wechat_identities (organization, appid, openid, unionid, user_name, \
-                 created_time, updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 created_time, updated_time, session_key_sealed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&i.organization)
             .bind(&i.appid)
@@ -68,6 +71,7 @@ macro_rules! wechat_queries {
             .bind(&i.user_name)
             .bind(&i.created_time)
             .bind(&i.updated_time)
+            .bind(&i.session_key_sealed)
             .execute(&mut *c)
             .await
             .map_err(db_error)
@@ -81,13 +85,14 @@ macro_rules! wechat_queries {
             Ok(())
         }
 
-        /// Keeps a known unionid when the login did not present one.
+        /// Keeps a known unionid (and session key) when the login did not present one.
         pub(crate) async fn touch_wechat_identity(
             c: &mut Conn,
             i: &WeChatIdentity,
         ) -> StoreResult<bool> {
             let done = sqlx::query(
-                "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), updated_time = $5 \
+                "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), updated_time = $5, \
+                 session_key_sealed = COALESCE($6, session_key_sealed) \
                  WHERE organization = $1 AND appid = $2 AND openid = $3",
             )
             .bind(&i.organization)
@@ -95,6 +100,7 @@ macro_rules! wechat_queries {
             .bind(&i.openid)
             .bind(&i.unionid)
             .bind(&i.updated_time)
+            .bind(&i.session_key_sealed)
             .execute(&mut *c)
             .await
             .map_err(db_error)?;

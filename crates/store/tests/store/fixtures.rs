@@ -148,6 +148,7 @@ pub fn identity(
         user_name: user.into(),
         created_time: "2024-01-04T00:00:00Z".into(),
         updated_time: "2024-01-04T00:00:00Z".into(),
+        session_key_sealed: Some(format!("sealed-{openid}")),
     }
 }
 
