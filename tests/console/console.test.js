@@ -9,10 +9,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startEmulator, startServer, Api } from './support/processes.js';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'console');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -79,8 +80,24 @@ const field = (name) => page.locator(`form.form [name="${name}"]`);
 const button = (name) => page.getByRole('button', { name, exact: true });
 const toast = (text) => see(page.locator('.toast', { hasText: text }));
 
+/** Opens a console route; the same route again is reloaded (a hash change alone is none). */
 async function go(hash) {
-  await page.goto(`${server.base}/console/${hash}`);
+  const url = `${server.base}/console/${hash}`;
+  if (page.url() === url) await page.reload();
+  else await page.goto(url);
+}
+
+/** A step of the scenario; a failing step leaves a screenshot `failed-<step>.png`. */
+function step(t, name, fn) {
+  return t.test(name, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+      await shot(`failed-${slug}`).catch(() => {});
+      throw error;
+    }
+  });
 }
 
 async function signIn(organization, username, password) {
@@ -95,7 +112,7 @@ test('the admin console, end to end', async (t) => {
   let clientId;
   let wechatUser;
 
-  await t.test('is served with a strict CSP, and the API 404 still works', async () => {
+  await step(t, 'is served with a strict CSP, and the API 404 still works', async () => {
     const root = await fetch(`${server.base}/`, { redirect: 'manual' });
     assert.equal(root.status, 303);
     assert.equal(root.headers.get('location'), '/console/');
@@ -115,7 +132,7 @@ test('the admin console, end to end', async (t) => {
     assert.equal((await fetch(`${server.base}/console/nope.js`)).status, 404);
   });
 
-  await t.test('signs in as admin (a wrong password shows the server message)', async () => {
+  await step(t, 'signs in as admin (a wrong password shows the server message)', async () => {
     await page.goto(`${server.base}/`);
     await page.waitForURL(/\/console\/$/);
     await signIn('built-in', 'admin', 'wrong password');
@@ -130,7 +147,7 @@ test('the admin console, end to end', async (t) => {
     await shot('02-overview');
   });
 
-  await t.test('validates organization forms: required fields, then the server message', async () => {
+  await step(t, 'validates organization forms: required fields, then the server message', async () => {
     await page.getByRole('link', { name: 'Organizations', exact: true }).click();
     await (await see(page.getByRole('link', { name: 'New organization' }))).click();
     await button('Create organization').click();
@@ -144,7 +161,7 @@ test('the admin console, end to end', async (t) => {
     await shot('04-validation-server');
   });
 
-  await t.test('creates organizations; a display name with HTML renders as text', async () => {
+  await step(t, 'creates organizations; a display name with HTML renders as text', async () => {
     await field('name').fill('acme');
     await field('displayName').fill('Acme Corp');
     await field('websiteUrl').fill('https://acme.example');
@@ -167,7 +184,7 @@ test('the admin console, end to end', async (t) => {
     await shot('05-organizations-xss-as-text');
   });
 
-  await t.test('searches and pages lists', async () => {
+  await step(t, 'searches and pages lists', async () => {
     const api = await Api.signIn(server.base, 'built-in', 'admin', ADMIN_PASSWORD);
     for (let i = 1; i <= 12; i += 1) {
       await api.post('/api/add-organization', { owner: 'admin', name: `bulk-${String(i).padStart(2, '0')}` });
@@ -188,7 +205,7 @@ test('the admin console, end to end', async (t) => {
     await see(page.locator('.pager-info', { hasText: '1–10 of 14' }));
   });
 
-  await t.test('creates providers: WeChat Mini Program with AppID and write-only AppSecret', async () => {
+  await step(t, 'creates providers: WeChat Mini Program with AppID and write-only AppSecret', async () => {
     await page.getByRole('link', { name: 'Providers', exact: true }).click();
     await (await see(page.getByRole('link', { name: 'New provider' }))).click();
     await field('type').selectOption('GitHub');
@@ -227,7 +244,7 @@ test('the admin console, end to end', async (t) => {
     await shot('07-provider');
   });
 
-  await t.test('creates an application and orders its providers; the mini program one is marked', async () => {
+  await step(t, 'creates an application and orders its providers; the mini program one is marked', async () => {
     await page.getByRole('link', { name: 'Applications', exact: true }).click();
     await (await see(page.getByRole('link', { name: 'New application' }))).click();
     await field('name').fill('app-mini');
@@ -278,7 +295,7 @@ test('the admin console, end to end', async (t) => {
     assert.equal(await field('expireInHours').inputValue(), '24');
   });
 
-  await t.test('mini program setup: exact values, the snippet, and an emulated login', async () => {
+  await step(t, 'mini program setup: exact values, the snippet, and an emulated login', async () => {
     await page.getByRole('link', { name: 'Mini program setup' }).click();
     await see(page.getByRole('heading', { name: 'Mini program setup' }));
     await see(page.locator('.copy-value', { hasText: `${server.base}/api/login/oauth/access_token` }));
@@ -298,18 +315,17 @@ test('the admin console, end to end', async (t) => {
     ]);
     const token = (await tokenResponse.json()).access_token;
     const signedIn = await see(page.locator('.signed-in'));
-    const text = await signedIn.textContent();
-    const match = text.match(/acme\/(wechat-[\w-]+)/);
-    assert.ok(match, text);
-    wechatUser = match[1];
-    assert.ok(text.includes('Alice'));
+    const user = await signedIn.locator('a').textContent();
+    assert.match(user, /^acme\/wechat-[\w-]{28}$/);
+    wechatUser = user.slice('acme/'.length);
+    assert.ok((await signedIn.textContent()).includes('Alice'));
     const pageText = await page.locator('body').textContent();
     assert.ok(token.length > 100 && !pageText.includes(token), 'the access token is shown in full');
     assert.ok(pageText.includes(`${token.slice(0, 12)}…`));
     await shot('10-setup-test-login');
   });
 
-  await t.test('edits the created user: display name (only that field is sent), then forbid', async () => {
+  await step(t, 'edits the created user: display name (only that field is sent), then forbid', async () => {
     await page.locator('.signed-in a').click();
     await see(page.getByRole('heading', { name: 'Alice' }));
     await see(page.locator('#wechat-identities td', { hasText: APPID }));
@@ -320,6 +336,10 @@ test('the admin console, end to end', async (t) => {
     ]);
     assert.deepEqual(update.postDataJSON(), { displayName: 'Alice W.' });
     await toast(`User “${wechatUser}” saved`);
+
+    await button('Revoke tokens').click();
+    await page.locator('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await toast('1 token revoked');
 
     await button('Forbid').click();
     await page.locator('dialog').getByRole('button', { name: 'Forbid' }).click();
@@ -338,7 +358,7 @@ test('the admin console, end to end', async (t) => {
     await shot('12-forbidden-login-refused');
   });
 
-  await t.test('a non-admin who signs in is refused', async () => {
+  await step(t, 'a non-admin who signs in is refused', async () => {
     await go('#/users?org=acme');
     await (await see(page.getByRole('link', { name: 'New user' }))).click();
     await field('name').fill('bob');
@@ -361,7 +381,7 @@ test('the admin console, end to end', async (t) => {
     assert.equal(status, 401);
   });
 
-  await t.test('no script errors and no alert() on the way', () => {
+  await step(t, 'no script errors and no alert() on the way', () => {
     assert.equal(dialogs, 0);
     assert.deepEqual(problems, []);
   });

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The binary: `FERRODOOR_BIN` (relative to the repository root), else the debug build. */
 export const BIN = path.resolve(REPO, process.env.FERRODOOR_BIN ?? 'target/debug/ferrodoor');
 
@@ -34,7 +35,11 @@ function run(name, args, { env, cwd, logDir }) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRODOOR_')));
   const child = spawn(BIN, args, { cwd, env: { ...clean, ...env }, stdio: ['ignore', log, log] });
   let exited = null;
+  // Whatever happens to the test run, the process does not outlive it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   child.on('exit', (code, signal) => {
+    process.removeListener('exit', reap);
     exited = `${name} exited (${code ?? signal}); see ${path.join(logDir, `${name}.log`)}`;
   });
   return {

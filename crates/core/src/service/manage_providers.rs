@@ -132,10 +132,11 @@ impl Core {
         if updated.owner != current.owner {
             require_can_manage(who, &updated.owner)?;
         }
-        if updated.client_secret == MASK {
+        // `***` (what every answer shows) and an empty value both keep the stored secret.
+        if updated.client_secret == MASK || updated.client_secret.is_empty() {
             updated.client_secret = current.client_secret.clone();
         }
-        if updated.client_secret2 == MASK {
+        if updated.client_secret2 == MASK || updated.client_secret2.is_empty() {
             updated.client_secret2 = current.client_secret2.clone();
         }
         if updated == current {

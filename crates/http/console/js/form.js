@@ -58,7 +58,7 @@ function buildField(field) {
   }
   const label = h(
     'label',
-    { for: custom ? null : id, class: 'field-label' },
+    { for: custom ? null : id, class: field.hideLabel ? 'visually-hidden' : 'field-label' },
     field.label,
     field.required ? h('span', { class: 'required', title: 'required' }, ' *') : null,
   );
@@ -137,10 +137,10 @@ export function buildForm({ fields, values = {}, submitLabel = 'Save', onSubmit,
   const errorBox = h('div', { class: 'notice notice-error form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel);
   const body = groups
-    ? groups.map(({ title, names, note }) =>
+    ? groups.map(({ title, names, note, columns }) =>
         h(
           'fieldset',
-          { class: 'group' },
+          { class: columns ? 'group group-columns' : 'group' },
           h('legend', null, title),
           note ? h('p', { class: 'field-help' }, note) : null,
           names.map((n) => built.get(n).row),

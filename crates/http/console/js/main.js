@@ -68,15 +68,15 @@ async function start() {
       showLogin();
     } else if (error.status === 403) {
       await signOut();
-      showLogin('This console is for administrators only.');
+      showLogin('This console is for administrators only. Sign in with an administrator account.', 'error');
     } else {
       root.replaceChildren(loadError(error));
     }
   }
 }
 
-function showLogin(message) {
-  renderLogin(root, { message, onSignedIn: start });
+function showLogin(message, kind) {
+  renderLogin(root, { message, kind, onSignedIn: start });
 }
 
 async function signOut() {

@@ -17,7 +17,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/login/oauth/access_token", post(token::token_endpoint))
         .route("/oauth/token", post(token::token_endpoint))
-        .route("/api/login/oauth/refresh_token", post(token::token_endpoint))
+        .route(
+            "/api/login/oauth/refresh_token",
+            post(token::token_endpoint),
+        )
         .route(
             "/login/oauth/authorize",
             get(authorize::authorize_page).post(authorize::authorize_submit),

@@ -221,7 +221,7 @@ function fields({ editing, organizations, providers }) {
       min: 0,
       help: '0 = the same as the access token.',
     },
-    { name: 'providers', label: 'Providers', type: 'custom', build: () => providersEditor(providers) },
+    { name: 'providers', label: 'Providers', hideLabel: true, type: 'custom', build: () => providersEditor(providers) },
   ];
 }
 

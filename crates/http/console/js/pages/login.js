@@ -5,7 +5,8 @@ import { api } from '../api.js';
 import { buildForm } from '../form.js';
 import { notice } from '../ui.js';
 
-export function renderLogin(root, { message, onSignedIn }) {
+/** `message`: why the sign-in is shown again; `kind`: its notice style. */
+export function renderLogin(root, { message, kind = 'warning', onSignedIn }) {
   const form = buildForm({
     fields: [
       {
@@ -34,7 +35,7 @@ export function renderLogin(root, { message, onSignedIn }) {
         { class: 'login-card card' },
         h('div', { class: 'login-brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'Ferrodoor'),
         h('h1', null, 'Sign in to the console'),
-        message ? notice('warning', message) : null,
+        message ? notice(kind, message) : null,
         form.el,
       ),
     ),

@@ -67,7 +67,7 @@ export async function renderOverview(view, { info }) {
         ['Database', info.database],
         ['Version', info.version],
         ['WeChat API', [h('code', null, info.wechatApiBase), ' ', emulatorBadge(emulator)]],
-        ['Objects', `${orgs.length} organizations · ${apps.length} applications · ${providers.length} providers`],
+        ['Objects', [count(orgs, 'organization'), count(apps, 'application'), count(providers, 'provider')].join(' · ')],
       ]),
     ),
   );
@@ -78,4 +78,8 @@ export function emulatorBadge(emulator) {
   return emulator.reachable
     ? badge('emulator, reachable', 'accent')
     : badge('emulator? not reachable', 'warning', emulator.error);
+}
+
+function count(list, noun) {
+  return `${list.length} ${noun}${list.length === 1 ? '' : 's'}`;
 }

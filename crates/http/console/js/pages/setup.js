@@ -6,7 +6,7 @@ import { GLOBAL_OWNER, api, idOf } from '../api.js';
 import { href } from '../router.js';
 import { buildForm } from '../form.js';
 import { isMiniProgram } from '../providers-kind.js';
-import { badge, copyText, copyable, button, facts, linkButton, notice, pageHeader, section } from '../ui.js';
+import { badge, button, copyText, copyable, facts, linkButton, notice, pageHeader, section, shortTime } from '../ui.js';
 import { miniProgramFiles } from './snippet.js';
 
 const TOKEN_PATH = '/api/login/oauth/access_token';
@@ -236,7 +236,7 @@ function signedInUser(user) {
       ['User', h('a', { href: href(['user', user.owner, user.name]) }, `${user.owner}/${user.name}`)],
       ['Display name', user.displayName || '—'],
       ['WeChat', user.wechat ? h('code', null, user.wechat) : '—'],
-      ['Created', user.createdTime],
+      ['Created', shortTime(user.createdTime)],
     ]),
   );
 }

@@ -74,8 +74,8 @@ function fields({ editing }) {
 }
 
 const GROUPS = [
-  { title: 'Profile', names: ['name', ...PROFILE] },
-  { title: 'Access', names: ['password', 'isAdmin'] },
+  { title: 'Profile', names: ['name', ...PROFILE], columns: true },
+  { title: 'Password and role', names: ['password', 'isAdmin'] },
 ];
 
 async function organizations() {
@@ -203,7 +203,7 @@ export async function renderEdit(view, { route }) {
     pageHeader(user.displayName || user.name, { subtitle: `User ${id}`, back }),
     accessPanel(user, () => renderEdit(view, { route })),
     wechatPanel(identities),
-    section('Profile', form.el),
+    section(null, form.el),
   );
 }
 
