@@ -14,6 +14,8 @@ pub enum Credential {
         token_name: String,
         scope: String,
         application: String,
+        /// The client id the token was issued to (`azp`).
+        client_id: String,
     },
 }
 

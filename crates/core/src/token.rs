@@ -161,17 +161,22 @@ pub fn sign_id_token(
         nonce: req.nonce.to_string(),
         azp: req.application.client_id.clone(),
         jti: format!("admin/{}", req.token_name),
-        name: has("profile").then(|| user.display_name.clone()),
-        preferred_username: has("profile").then(|| user.name.clone()),
-        picture: has("profile").then(|| user.avatar.clone()),
-        email: has("email").then(|| user.email.clone()),
-        email_verified: has("email").then_some(user.email_verified),
-        phone_number: has("phone").then(|| user.phone.clone()),
+        // Empty values are left out rather than sent as "" (OIDC Core §5.3.2).
+        name: present(has("profile"), &user.display_name),
+        preferred_username: present(has("profile"), &user.name),
+        picture: present(has("profile"), &user.avatar),
+        email: present(has("email"), &user.email),
+        email_verified: (has("email") && !user.email.is_empty()).then_some(user.email_verified),
+        phone_number: present(has("phone"), &user.phone),
     };
     let mut header = Header::new(key.algorithm);
     header.kid = Some(key.kid.clone());
     jsonwebtoken::encode(&header, &claims, &key.encoding)
         .map_err(|e| Error::Internal(format!("signing: {e}")))
+}
+
+fn present(granted: bool, value: &str) -> Option<String> {
+    (granted && !value.is_empty()).then(|| value.to_string())
 }
 
 /// Reads an `id_token_hint`: the signature and issuer must hold, expiry does not matter

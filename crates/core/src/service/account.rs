@@ -25,8 +25,8 @@ impl Core {
         };
         let (scope, audience) = match credential {
             Credential::Bearer {
-                scope, application, ..
-            } => (scope.as_str(), application.as_str()),
+                scope, client_id, ..
+            } => (scope.as_str(), client_id.as_str()),
             Credential::Session => ("openid profile email phone", ""),
         };
         let scopes: Vec<&str> = scope.split_whitespace().collect();

@@ -60,6 +60,7 @@ impl Core {
                 token_name: row.name,
                 scope: row.scope,
                 application: row.application,
+                client_id: claims.azp,
             },
         })
     }

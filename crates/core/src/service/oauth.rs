@@ -210,7 +210,10 @@ impl Core {
             if code.expires_at <= now.unix() {
                 return Err(invalid("code expired"));
             }
-            if code.redirect_uri != params.redirect_uri {
+            // RFC 6749 §4.1.3 wants the redirect_uri repeated; Casdoor's SDKs never send it
+            // (Casdoor does not check it). The code is bound to the exact URI it was issued
+            // for, so a missing one is accepted and a different one refused.
+            if !params.redirect_uri.is_empty() && code.redirect_uri != params.redirect_uri {
                 return Err(invalid(
                     "redirect_uri does not match the authorization request",
                 ));
