@@ -1,0 +1,349 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.FerrodoorClient = void 0;
+const errors_1 = require("./errors");
+const wx_1 = require("./wx");
+const TOKEN_PATH = '/api/login/oauth/access_token';
+const REVOKE_PATH = '/api/login/oauth/revoke';
+const MINIPROGRAM_TAG = 'wechat_miniprogram';
+/** `e.detail.errno` when the mini program's phone-number quota is used up. */
+const PHONE_QUOTA_ERRNO = 1400001;
+/** Refreshes in flight, per storage and key: every client sharing a session shares one. */
+const refreshes = new WeakMap();
+function formEncode(params) {
+    return Object.keys(params)
+        .filter((k) => params[k] !== undefined && params[k] !== '')
+        .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params[k])}`)
+        .join('&');
+}
+/** The answer body as an object: wx parses JSON itself, but a text answer may be JSON too. */
+function bodyOf(answer) {
+    let data = answer.data;
+    if (typeof data === 'string' && data !== '') {
+        try {
+            data = JSON.parse(data);
+        }
+        catch (_) {
+            return undefined;
+        }
+    }
+    return data !== null && typeof data === 'object' ? data : undefined;
+}
+function isSession(value) {
+    const s = value;
+    return (s !== null &&
+        typeof s === 'object' &&
+        typeof s.access_token === 'string' &&
+        s.access_token !== '' &&
+        typeof s.expires_at === 'number');
+}
+class FerrodoorClient {
+    constructor(options) {
+        if (!options || !options.origin)
+            throw new TypeError('FerrodoorClient: origin is required');
+        if (!options.clientId)
+            throw new TypeError('FerrodoorClient: clientId is required');
+        const wxObject = options.wx || (typeof wx !== 'undefined' ? wx : undefined);
+        if (!wxObject)
+            throw new TypeError('FerrodoorClient: no wx object (pass options.wx outside a mini program)');
+        this.origin = options.origin.replace(/\/+$/, '');
+        this.clientId = options.clientId;
+        this.storageKey = `ferrodoor:${options.clientId}:session`;
+        this.wx = wxObject;
+        this.storage = options.storage || (0, wx_1.wxStorage)(wxObject);
+        this.timeout = options.timeout !== undefined ? options.timeout : 15000;
+        this.refreshLeeway = options.refreshLeeway !== undefined ? options.refreshLeeway : 60000;
+    }
+    // ---- signing in -------------------------------------------------------------------
+    /**
+     * Signs in with `wx.login()`. A nickname and avatar (from the avatar/nickname fill-in
+     * components) set the profile on the first login and update it on later ones.
+     */
+    async login(profile = {}) {
+        const code = await (0, wx_1.wxLogin)(this.wx, this.timeout);
+        return this.signIn({
+            tag: MINIPROGRAM_TAG,
+            client_id: this.clientId,
+            code,
+            username: profile.username,
+            avatar: profile.avatar,
+        });
+    }
+    /**
+     * Signs in with the phone number of a `getPhoneNumber` button: pass the event (or its
+     * `detail`). The server links this WeChat identity to the account with that verified
+     * phone number, or creates one. Throws `PhoneNumberError` (and sends nothing) when the
+     * user declined.
+     */
+    async loginByPhone(event) {
+        const detail = (event && 'detail' in event ? event.detail : event) || {};
+        const errMsg = detail.errMsg || '';
+        const failed = errMsg !== '' && !/:\s*ok$/.test(errMsg);
+        if (failed || typeof detail.code !== 'string' || detail.code === '') {
+            if (detail.errno === PHONE_QUOTA_ERRNO) {
+                throw new errors_1.PhoneNumberError('the phone-number quota is used up', 'phone_quota_exhausted', errMsg, detail.errno);
+            }
+            if (/den(y|ied)/i.test(errMsg)) {
+                throw new errors_1.PhoneNumberError('the user declined to share the phone number', 'phone_denied', errMsg, detail.errno);
+            }
+            throw new errors_1.PhoneNumberError(`no phone code: ${errMsg || 'empty detail'}`, 'phone_failed', errMsg, detail.errno);
+        }
+        const code = await (0, wx_1.wxLogin)(this.wx, this.timeout);
+        return this.signIn({
+            tag: MINIPROGRAM_TAG,
+            client_id: this.clientId,
+            code,
+            phone_code: detail.code,
+        });
+    }
+    /**
+     * Adopts tokens obtained elsewhere (a password sign-in, a web-view authorization code
+     * flow): they are kept and refreshed like those of `login()`.
+     */
+    setSession(tokens) {
+        const session = this.toSession(tokens);
+        this.save(session);
+        return session;
+    }
+    /** The stored session, or `null` (it may be expired; requests refresh it). */
+    getSession() {
+        return this.load();
+    }
+    isSignedIn() {
+        return this.load() !== null;
+    }
+    /** A current access token (refreshed when needed), e.g. for your own back end. */
+    async getAccessToken() {
+        return (await this.freshSession()).access_token;
+    }
+    /**
+     * Revokes the session's refresh token (which revokes its access token too) and clears
+     * storage. Storage is cleared even when revocation fails; the error is then thrown.
+     */
+    async logout() {
+        const inFlight = this.flights()[this.storageKey];
+        if (inFlight)
+            await inFlight.then(noop, noop);
+        const session = this.load();
+        if (!session)
+            return;
+        try {
+            await this.oauthPost(REVOKE_PATH, {
+                client_id: this.clientId,
+                token: session.refresh_token || session.access_token,
+            });
+        }
+        finally {
+            this.clear();
+        }
+    }
+    // ---- the account ------------------------------------------------------------------
+    /** The signed-in user (`GET /api/get-account`). */
+    async getAccount() {
+        const { envelope, session } = await this.authorized('GET', '/api/get-account');
+        const account = envelope.data;
+        if (!account || typeof account.owner !== 'string' || typeof account.name !== 'string') {
+            throw new errors_1.FerrodoorError('get-account answered no user', 200, 'invalid_response', envelope);
+        }
+        const stored = this.load();
+        if (stored && stored.access_token === session.access_token) {
+            this.save(Object.assign(Object.assign({}, stored), { user: { owner: account.owner, name: account.name } }));
+        }
+        return account;
+    }
+    /**
+     * Changes the user's own profile (`POST /api/update-user`). Only self-editable fields
+     * are accepted; others answer 403 (`ForbiddenError`). Resolves to the envelope's `data`
+     * (`"Affected"` or `"Unaffected"`).
+     */
+    async updateProfile(fields) {
+        const who = await this.identity();
+        const body = Object.assign(Object.assign({}, fields), { owner: who.owner, name: who.name });
+        return (await this.authorized('POST', '/api/update-user', body)).envelope.data;
+    }
+    /**
+     * Links the WeChat identity of this mini program's user to the signed-in account (one
+     * signed in by another method). `ConflictError` when it belongs to another account.
+     */
+    async bindWeChat() {
+        await this.freshSession();
+        const code = await (0, wx_1.wxLogin)(this.wx, this.timeout);
+        return (await this.authorized('POST', '/api/bind-wechat', { client_id: this.clientId, code })).envelope.data;
+    }
+    /** Removes the link between the signed-in account and its WeChat identity. */
+    async unbindWeChat() {
+        return (await this.authorized('POST', '/api/unbind-wechat', { client_id: this.clientId })).envelope.data;
+    }
+    // ---- session storage --------------------------------------------------------------
+    load() {
+        const value = this.storage.get(this.storageKey);
+        return isSession(value) ? value : null;
+    }
+    save(session) {
+        this.storage.set(this.storageKey, session);
+    }
+    clear() {
+        this.storage.remove(this.storageKey);
+    }
+    toSession(tokens, user) {
+        if (!tokens || typeof tokens.access_token !== 'string' || tokens.access_token === '') {
+            throw new errors_1.FerrodoorError('the token endpoint answered no access_token', 200, 'invalid_response', tokens);
+        }
+        const expiresIn = Number(tokens.expires_in) || 0;
+        const session = {
+            access_token: tokens.access_token,
+            id_token: tokens.id_token,
+            refresh_token: tokens.refresh_token,
+            token_type: tokens.token_type || 'Bearer',
+            expires_in: expiresIn,
+            scope: tokens.scope || '',
+            expires_at: Date.now() + expiresIn * 1000,
+        };
+        if (user)
+            session.user = user;
+        return session;
+    }
+    expired(session) {
+        return Date.now() >= session.expires_at - this.refreshLeeway;
+    }
+    // ---- tokens -----------------------------------------------------------------------
+    async signIn(params) {
+        const tokens = (await this.oauthPost(TOKEN_PATH, params));
+        return this.setSession(tokens);
+    }
+    /** The stored session, refreshed first when its access token has (nearly) expired. */
+    async freshSession() {
+        const session = this.load();
+        if (!session)
+            throw new errors_1.AuthError('not signed in', 0, 'not_signed_in');
+        return this.expired(session) ? this.refresh() : session;
+    }
+    flights() {
+        let map = refreshes.get(this.storage);
+        if (!map) {
+            map = {};
+            refreshes.set(this.storage, map);
+        }
+        return map;
+    }
+    /** One refresh at a time per stored session: concurrent callers share it. */
+    refresh() {
+        const flights = this.flights();
+        const key = this.storageKey;
+        let flight = flights[key];
+        if (!flight) {
+            const done = () => {
+                if (flights[key] === flight)
+                    delete flights[key];
+            };
+            flight = this.refreshNow();
+            flights[key] = flight;
+            flight.then(done, done);
+        }
+        return flight;
+    }
+    async refreshNow() {
+        const old = this.load();
+        if (!old || !old.refresh_token) {
+            this.clear();
+            throw new errors_1.AuthError('the session expired and cannot be refreshed; sign in again', 0, 'not_signed_in');
+        }
+        let tokens;
+        try {
+            tokens = (await this.oauthPost(TOKEN_PATH, {
+                grant_type: 'refresh_token',
+                client_id: this.clientId,
+                refresh_token: old.refresh_token,
+            }));
+        }
+        catch (e) {
+            // Refused: the refresh token is dead, so is the session. No answer or a busy server
+            // says nothing about the token: keep it for a later try.
+            const refused = e instanceof errors_1.FerrodoorError && e.status >= 400 && e.status < 500 && e.status !== 429;
+            const current = this.load();
+            if (refused && current && current.refresh_token === old.refresh_token)
+                this.clear();
+            throw e;
+        }
+        const current = this.load();
+        if (!current || current.refresh_token !== old.refresh_token) {
+            // Signed out or in again meanwhile: that state wins.
+            if (current)
+                return current;
+            throw new errors_1.AuthError('signed out while the session was being refreshed', 0, 'not_signed_in');
+        }
+        const session = this.toSession(tokens, old.user);
+        this.save(session);
+        return session;
+    }
+    // ---- HTTP -------------------------------------------------------------------------
+    send(method, path, header, data) {
+        return (0, wx_1.wxRequest)(this.wx, {
+            url: this.origin + path,
+            method,
+            data,
+            header: Object.assign({ accept: 'application/json' }, header),
+            timeout: this.timeout,
+        });
+    }
+    /** A form POST to an OAuth endpoint; errors are `{error, error_description}`. */
+    async oauthPost(path, params) {
+        const answer = await this.send('POST', path, { 'content-type': 'application/x-www-form-urlencoded' }, formEncode(params));
+        const body = bodyOf(answer);
+        if (answer.status >= 200 && answer.status < 300)
+            return body || {};
+        const code = body && typeof body.error === 'string' ? body.error : `http_${answer.status}`;
+        const description = body && typeof body.error_description === 'string' && body.error_description !== ''
+            ? body.error_description
+            : `HTTP ${answer.status}`;
+        throw (0, errors_1.errorFor)(answer.status, code, description, body, retryAfter(answer));
+    }
+    /** The signed-in user's owner and name: cached, else asked once. */
+    async identity() {
+        const session = await this.freshSession();
+        if (session.user)
+            return session.user;
+        const account = await this.getAccount();
+        return { owner: account.owner, name: account.name };
+    }
+    /**
+     * A Bearer request answering Casdoor's envelope. An expired token is refreshed first; a
+     * 401 refreshes once (unless another call already did) and retries once.
+     */
+    async authorized(method, path, json) {
+        let session = await this.freshSession();
+        const attempt = (s) => this.send(method, path, json === undefined
+            ? { authorization: `Bearer ${s.access_token}` }
+            : { authorization: `Bearer ${s.access_token}`, 'content-type': 'application/json' }, json === undefined ? undefined : JSON.stringify(json));
+        let answer = await attempt(session);
+        if (answer.status === 401) {
+            const current = this.load();
+            session =
+                current && current.access_token !== session.access_token && !this.expired(current)
+                    ? current
+                    : await this.refresh();
+            answer = await attempt(session);
+        }
+        return { envelope: envelopeOf(answer), session };
+    }
+}
+exports.FerrodoorClient = FerrodoorClient;
+function noop() { }
+function retryAfter(answer) {
+    const value = (0, wx_1.headerValue)(answer.header, 'retry-after');
+    const seconds = value === undefined ? NaN : Number(value);
+    return isNaN(seconds) ? undefined : seconds;
+}
+/** The envelope of a 2xx answer with `status: "ok"`; anything else throws. */
+function envelopeOf(answer) {
+    const body = bodyOf(answer);
+    const ok = answer.status >= 200 && answer.status < 300;
+    if (ok && body && body.status === 'ok')
+        return body;
+    const msg = body && typeof body.msg === 'string' && body.msg !== ''
+        ? body.msg
+        : ok
+            ? 'the answer is not a Casdoor envelope'
+            : `HTTP ${answer.status}`;
+    throw (0, errors_1.errorFor)(answer.status, 'api_error', msg, body, retryAfter(answer));
+}
