@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { SDK } from 'casdoor-nodejs-sdk';
 import {
   Admin,
+  ADMIN_PASSWORD,
   APPID,
   APPSECRET,
   certificatePem,
@@ -35,7 +36,7 @@ let sdk;
 before(async () => {
   emulator = await startEmulator('casdoor-sdk');
   server = await startServer('casdoor-sdk', { wechatApiBase: emulator.base });
-  const admin = await Admin.signIn(server.base);
+  const admin = await Admin.signIn(server.base, ADMIN_PASSWORD);
   callback = `http://127.0.0.1:${await freePort()}/cb`;
   await admin.post('/api/add-organization', { name: 'acme' });
   await admin.post('/api/add-user', { owner: 'acme', ...ALICE });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Admin, certificatePem, freePort, signInOnHostedPage, startServer } from './support/ferrodoor.js';
+import { Admin, ADMIN_PASSWORD, certificatePem, freePort, signInOnHostedPage, startServer } from './support/ferrodoor.js';
 
 const HERE = import.meta.dirname;
 const PYTHON = process.env.FERRODOOR_COMPAT_PYTHON ?? path.join(HERE, '.venv', 'bin', 'python');
@@ -21,7 +21,7 @@ let callback;
 
 before(async () => {
   server = await startServer('casdoor-python-sdk');
-  const admin = await Admin.signIn(server.base);
+  const admin = await Admin.signIn(server.base, ADMIN_PASSWORD);
   callback = `http://127.0.0.1:${await freePort()}/cb`;
   await admin.post('/api/add-organization', { name: 'acme' });
   await admin.post('/api/add-user', { owner: 'acme', name: 'alice', password: PASSWORD, email: 'alice@example.com' });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import {
   Admin,
+  ADMIN_PASSWORD,
   errorText,
   freePort,
   jwtPayload,
@@ -34,7 +35,7 @@ let alice; // the user as the management API created it
 
 before(async () => {
   server = await startServer('openid-client');
-  admin = await Admin.signIn(server.base);
+  admin = await Admin.signIn(server.base, ADMIN_PASSWORD);
   callback = `http://127.0.0.1:${await freePort()}/cb`;
   await admin.post('/api/add-organization', { name: 'acme' });
   ({ data2: alice } = await admin.post('/api/add-user', { owner: 'acme', ...ALICE }));

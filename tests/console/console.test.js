@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startEmulator, startServer, Api } from './support/processes.js';
+import { Admin, startEmulator, startServer } from './support/processes.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'console');
@@ -185,7 +185,7 @@ test('the admin console, end to end', async (t) => {
   });
 
   await step(t, 'searches and pages lists', async () => {
-    const api = await Api.signIn(server.base, 'built-in', 'admin', ADMIN_PASSWORD);
+    const api = await Admin.signIn(server.base, ADMIN_PASSWORD);
     for (let i = 1; i <= 12; i += 1) {
       await api.post('/api/add-organization', { owner: 'admin', name: `bulk-${String(i).padStart(2, '0')}` });
     }

@@ -2,16 +2,13 @@
 // with a throw-away SQLite database, its WeChat emulator, the management API signed in as
 // the administrator, and a "browser" that signs in on the hosted page with plain fetch.
 
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
-export const REPO = path.resolve(import.meta.dirname, '../../..');
-/** The binary: `FERRODOOR_BIN` (relative to the repository root), else the debug build. */
-export const BIN = path.resolve(REPO, process.env.FERRODOOR_BIN ?? 'target/debug/ferrodoor');
+import { REPO, startEmulator as emulator, startServer as server, postJson } from '../../support/ferrodoor.mjs';
+
+// Processes, free ports and the management API come from the launcher the node suites share.
+export { Admin, BIN, freePort, REPO } from '../../support/ferrodoor.mjs';
+
 /** Server and emulator output, kept for a failed CI run. */
 export const LOG_DIR = path.join(REPO, 'test-artifacts', 'compat');
 
@@ -19,151 +16,34 @@ export const ADMIN_PASSWORD = 'compat-admin-password-1';
 export const APPID = 'wx1234567890abcdef';
 export const APPSECRET = 's3cret';
 
-/** A port nobody listens on right now (bind port 0, close, reuse). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function run(name, args, { env, cwd }) {
-  if (!fs.existsSync(BIN)) {
-    throw new Error(`${BIN} does not exist: run \`cargo build -p ferrodoor\` or set FERRODOOR_BIN`);
-  }
-  fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logPath = path.join(LOG_DIR, `${name}.log`);
-  const log = fs.openSync(logPath, 'w');
-  // Only what the test sets: no FERRODOOR_* of the caller's shell leaks in.
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRODOOR_')));
-  const child = spawn(BIN, args, { cwd, env: { ...clean, ...env }, stdio: ['ignore', log, log] });
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = `${name} exited (${code ?? signal}); see ${logPath}`;
-  });
-  return {
-    exited: () => exited,
-    async stop() {
-      if (!exited) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await gone;
-        clearTimeout(timer);
-      }
-      fs.closeSync(log);
-    },
-  };
-}
-
-/** Polls `url` until it answers 200 (30 s at most). */
-async function waitFor(url, proc) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (proc.exited()) throw new Error(proc.exited());
-    try {
-      const response = await fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer 200 within 30 s`);
-}
-
 /** `ferrodoor wechat-emulator` with one mini program bound to an open platform. */
 export async function startEmulator(label) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const proc = run(`${label}-wechat-emulator`, ['wechat-emulator', '--listen', `127.0.0.1:${port}`, '--app', `${APPID}:${APPSECRET}:unionid`], {
-    env: {},
-    cwd: os.tmpdir(),
+  const { base, stop } = await emulator({
+    app: `${APPID}:${APPSECRET}:unionid`,
+    logDir: LOG_DIR,
+    logName: `${label}-wechat-emulator`,
   });
-  await waitFor(`${base}/__emulator/stats`, proc);
   return {
     base,
-    stop: () => proc.stop(),
+    stop,
     /** What `wx.login()` gives the phone: a fresh one-time code for `user`. */
     async loginCode(user) {
-      const response = await fetch(`${base}/__emulator/login`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ appid: APPID, user }),
-      });
-      if (response.status !== 200) throw new Error(`emulator login: ${response.status}`);
-      return (await response.json()).code;
+      const answer = await postJson(`${base}/__emulator/login`, { appid: APPID, user });
+      if (answer.status !== 200) throw new Error(`emulator login: ${answer.status}`);
+      return answer.data.code;
     },
   };
 }
 
-/** `ferrodoor serve` on a free port with a fresh database; answers its base URL. */
-export async function startServer(label, { wechatApiBase } = {}) {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ferrodoor-compat-${label}-`));
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    FERRODOOR_LISTEN: `127.0.0.1:${port}`,
-    FERRODOOR_DATABASE_URL: `sqlite://${path.join(dir, `${randomUUID()}.db`)}`,
-    FERRODOOR_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    FERRODOOR_LOG: 'info',
-  };
-  if (wechatApiBase) env.FERRODOOR_WECHAT_API_BASE = wechatApiBase;
-  // A directory of its own: no ferrodoor.toml or conf/app.conf is picked up.
-  const proc = run(`${label}-ferrodoor`, ['serve'], { env, cwd: dir });
-  await waitFor(`${base}/api/health`, proc);
-  return {
-    base,
-    async stop() {
-      await proc.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The management API, signed in with the administrator's cookie. */
-export class Admin {
-  constructor(base, cookie) {
-    this.base = base;
-    this.cookie = cookie;
-  }
-
-  static async signIn(base) {
-    const response = await fetch(`${base}/api/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ organization: 'built-in', username: 'admin', password: ADMIN_PASSWORD, type: 'login' }),
-    });
-    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0];
-    if (response.status !== 200 || !cookie.startsWith('ferrodoor_session=')) {
-      throw new Error(`admin sign-in failed: ${response.status} ${await response.text()}`);
-    }
-    return new Admin(base, cookie);
-  }
-
-  async post(endpoint, body) {
-    const response = await fetch(`${this.base}${endpoint}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Cookie: this.cookie },
-      body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    if (response.status !== 200 || answer.status !== 'ok') {
-      throw new Error(`${endpoint}: ${response.status} ${JSON.stringify(answer)}`);
-    }
-    return answer;
-  }
-
-  /** `add-application`; answers the created application (with its clientId and clientSecret). */
-  async addApplication(body) {
-    const { data2 } = await this.post('/api/add-application', body);
-    if (!data2?.clientId || !data2?.clientSecret) throw new Error(`add-application answered ${JSON.stringify(data2)}`);
-    return data2;
-  }
+/** `ferrodoor serve` on a free port with a fresh database; answers `{ base, stop }`. */
+export function startServer(label, { wechatApiBase } = {}) {
+  return server({
+    adminPassword: ADMIN_PASSWORD,
+    wechatApiBase,
+    logDir: LOG_DIR,
+    logName: `${label}-ferrodoor`,
+    tmpPrefix: `ferrodoor-compat-${label}-`,
+  });
 }
 
 /** Decodes a JWT's payload without verifying it (to compare with what a library verified). */

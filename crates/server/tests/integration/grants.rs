@@ -168,16 +168,7 @@ on_both_backends!(refresh_tokens_rotate_and_work_once, |kit| {
     )
     .await
     .ok();
-    let again = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client_id),
-                ("refresh_token", &refresh),
-            ],
-        )
-        .await;
+    let again = kit.refresh(&client_id, &refresh).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert_eq!(again.body["error"], "invalid_grant");
     let dup = kit

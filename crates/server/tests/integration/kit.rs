@@ -339,6 +339,19 @@ impl Kit {
         self.post_form(path, &form).await
     }
 
+    /// `grant_type=refresh_token` as a public client.
+    pub async fn refresh(&self, client_id: &str, refresh_token: &str) -> Answer {
+        self.post_form(
+            "/api/login/oauth/access_token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", client_id),
+                ("refresh_token", refresh_token),
+            ],
+        )
+        .await
+    }
+
     pub async fn user_count(&self, org: &str) -> u64 {
         self.get(&format!("/api/get-user-count?owner={org}"), &self.admin)
             .await

@@ -336,16 +336,7 @@ on_both_backends!(refresh_token_reuse_revokes_the_whole_chain, |kit| {
     let code = code_for(kit, &client, true).await;
     let first = exchange(kit, &client, &code).await;
     let r1 = first.body["refresh_token"].as_str().unwrap().to_string();
-    let second = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client.id),
-                ("refresh_token", &r1),
-            ],
-        )
-        .await;
+    let second = kit.refresh(&client.id, &r1).await;
     second.ok_status();
     assert!(
         second.body["id_token"].is_string(),
@@ -354,29 +345,11 @@ on_both_backends!(refresh_token_reuse_revokes_the_whole_chain, |kit| {
     let a2 = Auth::Bearer(second.body["access_token"].as_str().unwrap().into());
     kit.get("/api/get-account", &a2).await.ok();
     // The spent refresh token comes back: someone copied it. Everything in the chain dies.
-    let stolen = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client.id),
-                ("refresh_token", &r1),
-            ],
-        )
-        .await;
+    let stolen = kit.refresh(&client.id, &r1).await;
     assert_eq!(stolen.body["error"], "invalid_grant");
     kit.get("/api/get-account", &a2).await.error(401);
     let r2 = second.body["refresh_token"].as_str().unwrap();
-    let res = kit
-        .post_form(
-            TOKEN,
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client.id),
-                ("refresh_token", r2),
-            ],
-        )
-        .await;
+    let res = kit.refresh(&client.id, r2).await;
     assert_eq!(res.body["error"], "invalid_grant");
 });
 
