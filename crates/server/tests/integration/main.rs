@@ -7,5 +7,6 @@ mod kit;
 mod grants;
 mod management;
 mod oidc;
+mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;
