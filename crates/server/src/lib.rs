@@ -80,8 +80,7 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     };
     let wechat = ferrodoor_wechat::WeChatClient::new(&settings.wechat_api_base)
         .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
-    let mut core_config = CoreConfig::new(origin);
-    core_config.secret_key = settings.resolve_secret_key()?;
+    let core_config = CoreConfig::new(origin, settings.resolve_secret_key()?);
     let core = Arc::new(Core::new(
         store,
         Arc::new(HttpWeChatGateway::new(wechat)),

@@ -98,6 +98,19 @@ impl Core {
         Ok(app)
     }
 
+    /// A client that sends a secret must send the right one; public clients send none.
+    pub(crate) fn check_sent_secret(params: &TokenParams, app: &Application) -> Result<()> {
+        if !params.client_secret.is_empty()
+            && !secrets_match(&params.client_secret, &app.client_secret)
+        {
+            return Err(Error::oauth(
+                Code::InvalidClient,
+                "client_secret is invalid",
+            ));
+        }
+        Ok(())
+    }
+
     fn require_grant(app: &Application, grant: &str) -> Result<()> {
         if app.grant_types.iter().any(|g| g == grant) {
             Ok(())
@@ -227,29 +240,12 @@ impl Core {
                 "password sign-in is off for this application",
             ));
         }
-        if !params.client_secret.is_empty()
-            && !secrets_match(&params.client_secret, &app.client_secret)
-        {
-            return Err(Error::oauth(
-                Code::InvalidClient,
-                "client_secret is invalid",
-            ));
-        }
+        Self::check_sent_secret(params, &app)?;
         let user = self
-            .store
-            .get_user(&app.organization, &params.username)
-            .await?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = self.passwords.verify(params.password.clone(), hash).await?;
-        let user = match user {
-            Some(u) if ok && u.is_active() => u,
-            _ => {
-                return Err(Error::oauth(
-                    Code::InvalidGrant,
-                    "wrong username or password",
-                ));
-            }
-        };
+            .user_by_password(&app.organization, &params.username, &params.password)
+            .await?
+            .filter(User::is_active)
+            .ok_or_else(|| Error::oauth(Code::InvalidGrant, "wrong username or password"))?;
         let scope = if params.scope.is_empty() {
             "openid profile"
         } else {
@@ -266,14 +262,7 @@ impl Core {
     /// stolen or replayed: the whole chain is revoked (RFC 6819 §5.2.2.3).
     async fn refresh_token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
         let app = self.application_by_client_id(&params.client_id).await?;
-        if !params.client_secret.is_empty()
-            && !secrets_match(&params.client_secret, &app.client_secret)
-        {
-            return Err(Error::oauth(
-                Code::InvalidClient,
-                "client_secret is invalid",
-            ));
-        }
+        Self::check_sent_secret(params, &app)?;
         let invalid = || {
             Error::oauth(
                 Code::InvalidGrant,

@@ -44,12 +44,14 @@ pub struct CoreConfig {
 }
 
 impl CoreConfig {
-    pub fn new(issuer: impl Into<String>) -> Self {
+    /// `secret_key` seals secrets at rest; there is deliberately no default, so a server
+    /// cannot start with a well-known key.
+    pub fn new(issuer: impl Into<String>, secret_key: [u8; 32]) -> Self {
         CoreConfig {
             issuer: issuer.into().trim_end_matches('/').to_string(),
             session_seconds: 24 * 3600,
             password_hash_concurrency: 2,
-            secret_key: [0u8; 32],
+            secret_key,
         }
     }
 }

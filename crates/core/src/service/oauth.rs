@@ -130,13 +130,11 @@ impl Core {
                 "password sign-in is off for this application",
             ));
         }
-        let user = self.store.get_user(&app.organization, username).await?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = self.passwords.verify(password.to_string(), hash).await?;
-        let user = match user {
-            Some(u) if ok && u.is_active() => u,
-            _ => return Err(Error::Unauthenticated("wrong username or password".into())),
-        };
+        let user = self
+            .user_by_password(&app.organization, username, password)
+            .await?
+            .filter(User::is_active)
+            .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
         let code = random_token(32);
         let row = AuthorizationCode {
             code_hash: hash_secret(code.as_bytes()),
@@ -176,13 +174,8 @@ impl Core {
         now: Now,
     ) -> Result<TokenResponse> {
         let app = self.application_by_client_id(&params.client_id).await?;
+        Self::check_sent_secret(params, &app)?;
         let authenticated = !params.client_secret.is_empty();
-        if authenticated && !secrets_match(&params.client_secret, &app.client_secret) {
-            return Err(Error::oauth(
-                Code::InvalidClient,
-                "client_secret is invalid",
-            ));
-        }
         if params.code.is_empty() {
             return Err(Error::oauth(Code::InvalidRequest, "code is required"));
         }

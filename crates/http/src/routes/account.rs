@@ -14,7 +14,8 @@ use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Q, SESSION_COOKIE, cookie_value};
 use crate::response::Envelope;
 
-/// Casdoor's `POST /api/login` body (only the password sign-in is supported).
+/// Casdoor's `POST /api/login` body (only the password sign-in is supported; its other
+/// fields, such as `application` and `autoSignin`, are accepted and ignored).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LoginBody {
@@ -22,12 +23,8 @@ struct LoginBody {
     organization: String,
     username: String,
     password: String,
-    #[serde(default)]
-    application: String,
     #[serde(default, rename = "type")]
     type_: String,
-    #[serde(default)]
-    auto_signin: bool,
 }
 
 pub async fn login(
@@ -42,7 +39,6 @@ pub async fn login(
             body.type_
         )));
     }
-    let _ = (&body.application, body.auto_signin);
     let org = if body.organization.is_empty() {
         BUILT_IN_ORG
     } else {

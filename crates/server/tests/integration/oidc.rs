@@ -293,14 +293,17 @@ on_both_backends!(redirect_uri_tricks_never_redirect, |kit| {
         query_param(&location, "error").as_deref(),
         Some("unsupported_response_type")
     );
-    // Unknown client: an error page.
-    kit.get(
-        &format!(
+    // Unknown client: an error page, never a redirect.
+    let res = no_redirects()
+        .get(kit.url(&format!(
             "/login/oauth/authorize?client_id=nope&response_type=code&redirect_uri={REDIRECT}"
-        ),
-        &Auth::None,
-    )
-    .await;
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers().get("location").is_none());
+    assert!(res.text().await.unwrap().contains("unknown client_id"));
 });
 
 fn urlencode(s: &str) -> String {
