@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Header, Validation};
+use jsonwebtoken::Validation;
 use serde::{Deserialize, Serialize};
 use sha2_shim::sha256_hex;
 
@@ -105,10 +105,7 @@ pub fn sign_access_token(
         claims.is_admin = u.is_admin;
         claims.signup_application = u.signup_application.clone();
     }
-    let mut header = Header::new(key.algorithm);
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, &claims, &key.encoding)
-        .map_err(|e| Error::Internal(format!("signing: {e}")))
+    key.sign_jwt(&claims)
 }
 
 /// Claims of an OpenID Connect ID token (for the authorization-code, password and refresh
@@ -169,10 +166,7 @@ pub fn sign_id_token(
         email_verified: (has("email") && !user.email.is_empty()).then_some(user.email_verified),
         phone_number: present(has("phone"), &user.phone),
     };
-    let mut header = Header::new(key.algorithm);
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, &claims, &key.encoding)
-        .map_err(|e| Error::Internal(format!("signing: {e}")))
+    key.sign_jwt(&claims)
 }
 
 fn present(granted: bool, value: &str) -> Option<String> {
