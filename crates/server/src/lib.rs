@@ -22,8 +22,9 @@ pub use config::Settings;
 use wechat_gateway::HttpWeChatGateway;
 
 /// Opens the database named in the settings and brings its schema up to date.
-pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
-    let db = ferrodoor_store::Database::connect(database_url)
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
+    let database_url = &settings.database_url;
+    let db = ferrodoor_store::Database::connect_with(database_url, settings.pool_settings())
         .await
         .with_context(|| format!("opening the database {}", redact(database_url)))?;
     db.migrate().await.context("migrating the database")?;
@@ -72,7 +73,7 @@ impl RunningServer {
 
 /// Starts the server on `listener` (already bound, so tests can use port 0).
 pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
-    let store = open_store(&settings.database_url).await?;
+    let store = open_store(settings).await?;
     let addr = listener.local_addr()?;
     let origin = match &settings.origin {
         Some(_) => settings.origin(),
