@@ -2,6 +2,7 @@
 //! serve` starts (on a loopback port of their own).
 
 pub mod config;
+mod shared_tokens;
 mod wechat_gateway;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ferrodoor_core::clock::Now;
+use ferrodoor_core::seal::Sealer;
 use ferrodoor_core::service::init_data::InitData;
 use ferrodoor_core::service::{Core, CoreConfig};
 use ferrodoor_core::store::Store;
@@ -81,11 +83,13 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     };
     let wechat = ferrodoor_wechat::WeChatClient::new(&settings.wechat_api_base)
         .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
-    let core_config = CoreConfig::new(origin, settings.resolve_secret_key()?);
+    let secret_key = settings.resolve_secret_key()?;
+    let shared_tokens =
+        shared_tokens::DbSharedTokens::new(store.clone(), Sealer::new(&secret_key)?);
     let core = Arc::new(Core::new(
         store,
-        Arc::new(HttpWeChatGateway::new(wechat)),
-        core_config,
+        Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
+        CoreConfig::new(origin, secret_key),
     )?);
     let generated_admin_password = core
         .bootstrap(settings.admin_password.clone(), Now::wall_clock())
