@@ -280,6 +280,16 @@ mod tests {
             assert_eq!(s.origin(), "https://from-env.example");
             assert_eq!(s.database_url, "postgres://u@h/db");
             assert_eq!(s.log_format, "json");
+            assert_eq!(s.database_acquire_timeout_ms, 5_000);
+            jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.pool_settings().acquire_timeout,
+                std::time::Duration::from_millis(1500)
+            );
+            jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "0");
+            assert!(Settings::load(None, Path::new("app.conf")).is_err());
+            jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
             jail.set_env("FERRODOOR_LISTEN", "nonsense");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             Ok(())

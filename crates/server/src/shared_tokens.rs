@@ -8,6 +8,8 @@ use ferrodoor_core::seal::Sealer;
 use ferrodoor_core::store::Store;
 use ferrodoor_wechat::{SharedToken, SharedTokens};
 
+/// Every write is one short transaction of its own: no lock or writer is held while WeChat
+/// is asked (the lease row says who is asking).
 pub struct DbSharedTokens {
     store: Arc<dyn Store>,
     sealer: Sealer,
@@ -19,7 +21,6 @@ impl DbSharedTokens {
     }
 }
 
-/// Every write is one short transaction: nothing is held while WeChat is asked.
 fn text(e: ferrodoor_core::store::StoreError) -> String {
     e.to_string()
 }
