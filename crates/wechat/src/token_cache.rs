@@ -21,10 +21,11 @@ use crate::shared_tokens::SharedTokens;
 const EARLY_REFRESH: i64 = 300;
 /// How long a server may take to fetch a token for everyone: longer than the client's
 /// 5 s timeout, so a lease only lapses when its holder died.
-const LEASE_SECONDS: i64 = 15;
+const LEASE_SECONDS: i64 = 10;
 const POLL: Duration = Duration::from_millis(50);
-/// After this, a server waiting for another's fetch fetches for itself.
-const WAIT_AT_MOST: Duration = Duration::from_secs(20);
+/// After this (just over the client's timeout, so the fetch waited for has failed or its
+/// server died), a server waiting for another's fetch fetches for itself.
+const WAIT_AT_MOST: Duration = Duration::from_secs(6);
 /// The version of a token not (known to be) in the shared record.
 const UNSHARED: i64 = -1;
 

@@ -91,6 +91,7 @@ async fn database_outage_gives_503_quickly_and_the_server_recovers_by_itself() {
             answer.text
         );
         assert!(*took < ANSWER_WITHIN, "{what} took {took:?}");
+        println!("database down: {what} answered 503 in {took:?}");
     }
     assert!(health.0.body["msg"].as_str().unwrap().contains("database"));
     assert_eq!(users.0.body["status"], "error");
