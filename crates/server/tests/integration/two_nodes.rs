@@ -192,6 +192,20 @@ async fn two_nodes_fetch_the_wechat_access_token_once_between_them() {
     let stats = kit.emulator.stats();
     assert_eq!(stats.stable_token_calls, 2, "one refetch for both nodes");
     assert_eq!(stats.stable_token_minted, 2);
+
+    // Someone force-refreshes the token elsewhere: both nodes get 40001, one refetches.
+    ferrodoor_wechat::WeChatClient::new(&kit.settings.wechat_api_base)
+        .unwrap()
+        .stable_token(APP1.0, APP1.1, true)
+        .await
+        .unwrap();
+    round("r").await;
+    let stats = kit.emulator.stats();
+    assert_eq!(
+        stats.stable_token_calls, 4,
+        "the forced call and one refetch"
+    );
+    assert_eq!(stats.stable_token_minted, 3);
     node_b.stop().await.unwrap();
     kit.stop().await;
 }
