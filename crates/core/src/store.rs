@@ -56,6 +56,28 @@ pub struct WeChatLookup<'a> {
     pub unionid: Option<&'a str>,
 }
 
+/// The shared WeChat access token of one AppID (see `wechat_access_tokens`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredAccessToken {
+    pub appid: String,
+    /// Sealed with the server's secret key; None before the first fetch.
+    pub token_sealed: Option<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Grows with every token stored.
+    pub version: i64,
+}
+
+impl std::fmt::Debug for StoredAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredAccessToken")
+            .field("appid", &self.appid)
+            .field("expires_at", &self.expires_at)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
@@ -120,6 +142,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Page<Token>>;
 
     async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+
+    async fn get_wechat_access_token(&self, appid: &str) -> StoreResult<Option<StoredAccessToken>>;
 }
 
 #[async_trait]
@@ -207,6 +231,28 @@ pub trait StoreTx: Send {
 
     async fn insert_session(&mut self, session: &Session) -> StoreResult<()>;
     async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool>;
+
+    /// Takes the right to fetch the next access token of `appid` until `until` (unix
+    /// seconds), when its record is still at `version` (0: no record yet, one is created)
+    /// and no other lease runs at `now`. Answers whether it was taken.
+    async fn lease_wechat_access_token(
+        &mut self,
+        appid: &str,
+        version: i64,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool>;
+    /// Stores a token fetched under the lease taken at `version`, ends the lease and
+    /// answers the new version; None when the record is no longer at `version`.
+    async fn store_wechat_access_token(
+        &mut self,
+        appid: &str,
+        version: i64,
+        token_sealed: &str,
+        expires_at: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Ends a lease taken at `version` without storing a token.
+    async fn release_wechat_access_token(&mut self, appid: &str, version: i64) -> StoreResult<()>;
 
     /// Removes expired code claims, authorization codes, sessions and tokens past their
     /// refresh expiry.

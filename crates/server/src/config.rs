@@ -18,6 +18,9 @@ pub struct Settings {
     pub origin: Option<String>,
     /// `sqlite://file.db` (created if missing) or `postgres://…`.
     pub database_url: String,
+    /// PostgreSQL: how long a request waits for a database connection before answering 503
+    /// (also how long an unreachable database is retried).
+    pub database_acquire_timeout_ms: u64,
     /// A Casdoor-format `init_data.json` applied at start-up (idempotent).
     pub init_data: Option<PathBuf>,
     /// Password of `built-in/admin` when it is first created; generated and printed once
@@ -41,6 +44,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8000".into(),
             origin: None,
             database_url: "sqlite://ferrodoor.db".into(),
+            database_acquire_timeout_ms: 5_000,
             init_data: None,
             admin_password: None,
             wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
@@ -70,6 +74,7 @@ impl Settings {
             "listen",
             "origin",
             "database_url",
+            "database_acquire_timeout_ms",
             "init_data",
             "admin_password",
             "wechat_api_base",
@@ -86,6 +91,9 @@ impl Settings {
         self.listen
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
+        if self.database_acquire_timeout_ms == 0 {
+            bail!("database_acquire_timeout_ms must be positive");
+        }
         if let Some(origin) = &self.origin {
             let url = url::Url::parse(origin)
                 .with_context(|| format!("origin {origin:?} is not a URL"))?;
@@ -122,6 +130,12 @@ impl Settings {
         write_private(path, &text)
             .with_context(|| format!("creating the secret key file {}", path.display()))?;
         Ok(key)
+    }
+
+    pub fn pool_settings(&self) -> ferrodoor_store::PoolSettings {
+        ferrodoor_store::PoolSettings {
+            acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
+        }
     }
 
     /// The public base URL, without a trailing slash.
@@ -266,6 +280,16 @@ mod tests {
             assert_eq!(s.origin(), "https://from-env.example");
             assert_eq!(s.database_url, "postgres://u@h/db");
             assert_eq!(s.log_format, "json");
+            assert_eq!(s.database_acquire_timeout_ms, 5_000);
+            jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.pool_settings().acquire_timeout,
+                std::time::Duration::from_millis(1500)
+            );
+            jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "0");
+            assert!(Settings::load(None, Path::new("app.conf")).is_err());
+            jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
             jail.set_env("FERRODOOR_LISTEN", "nonsense");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             Ok(())

@@ -2,6 +2,7 @@
 //! serve` starts (on a loopback port of their own).
 
 pub mod config;
+mod shared_tokens;
 mod wechat_gateway;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ferrodoor_core::clock::Now;
+use ferrodoor_core::seal::Sealer;
 use ferrodoor_core::service::init_data::InitData;
 use ferrodoor_core::service::{Core, CoreConfig};
 use ferrodoor_core::store::Store;
@@ -22,8 +24,9 @@ pub use config::Settings;
 use wechat_gateway::HttpWeChatGateway;
 
 /// Opens the database named in the settings and brings its schema up to date.
-pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
-    let db = ferrodoor_store::Database::connect(database_url)
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
+    let database_url = &settings.database_url;
+    let db = ferrodoor_store::Database::connect_with(database_url, settings.pool_settings())
         .await
         .with_context(|| format!("opening the database {}", redact(database_url)))?;
     db.migrate().await.context("migrating the database")?;
@@ -72,7 +75,7 @@ impl RunningServer {
 
 /// Starts the server on `listener` (already bound, so tests can use port 0).
 pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
-    let store = open_store(&settings.database_url).await?;
+    let store = open_store(settings).await?;
     let addr = listener.local_addr()?;
     let origin = match &settings.origin {
         Some(_) => settings.origin(),
@@ -80,11 +83,13 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     };
     let wechat = ferrodoor_wechat::WeChatClient::new(&settings.wechat_api_base)
         .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
-    let core_config = CoreConfig::new(origin, settings.resolve_secret_key()?);
+    let secret_key = settings.resolve_secret_key()?;
+    let shared_tokens =
+        shared_tokens::DbSharedTokens::new(store.clone(), Sealer::new(&secret_key)?);
     let core = Arc::new(Core::new(
         store,
-        Arc::new(HttpWeChatGateway::new(wechat)),
-        core_config,
+        Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
+        CoreConfig::new(origin, secret_key),
     )?);
     let generated_admin_password = core
         .bootstrap(settings.admin_password.clone(), Now::wall_clock())

@@ -64,7 +64,7 @@ async fn main() -> Result<()> {
             match command {
                 Command::Serve => serve(settings).await,
                 Command::Migrate => {
-                    open_store(&settings.database_url).await?;
+                    open_store(&settings).await?;
                     println!("database {} is up to date", redact(&settings.database_url));
                     Ok(())
                 }

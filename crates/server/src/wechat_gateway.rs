@@ -1,9 +1,11 @@
 //! The core's WeChat port over the real HTTP client.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use ferrodoor_core::seal::Secret;
 use ferrodoor_core::service::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
-use ferrodoor_wechat::{AccessTokenCache, ErrorKind, WeChatClient, WeChatError};
+use ferrodoor_wechat::{AccessTokenCache, ErrorKind, SharedTokens, WeChatClient, WeChatError};
 
 pub struct HttpWeChatGateway {
     client: WeChatClient,
@@ -11,9 +13,10 @@ pub struct HttpWeChatGateway {
 }
 
 impl HttpWeChatGateway {
-    pub fn new(client: WeChatClient) -> Self {
+    /// `shared`: where the nodes keep the access tokens they share.
+    pub fn new(client: WeChatClient, shared: Arc<dyn SharedTokens>) -> Self {
         HttpWeChatGateway {
-            tokens: AccessTokenCache::new(client.clone()),
+            tokens: AccessTokenCache::shared(client.clone(), shared),
             client,
         }
     }

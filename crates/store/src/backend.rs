@@ -29,11 +29,14 @@ macro_rules! define_backend {
             use crate::tables::tokens::{self, TokenRow};
             use crate::tables::users::{self, UserRow};
             use crate::tables::wechat::WeChatIdentityRow;
+            use crate::tables::wechat_tokens::AccessTokenRow;
             use ferrodoor_core::entity::{
                 Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider,
                 Session, Token, User, WeChatIdentity,
             };
-            use ferrodoor_core::store::{ListQuery, Page, StoreResult, WeChatLookup};
+            use ferrodoor_core::store::{
+                ListQuery, Page, StoreResult, StoredAccessToken, WeChatLookup,
+            };
 
             /// A page of a table and the count of all rows matching the filter.
             async fn list<R>(
@@ -76,6 +79,7 @@ macro_rules! define_backend {
             crate::tables::providers::provider_queries!();
             crate::tables::users::user_queries!();
             crate::tables::wechat::wechat_queries!();
+            crate::tables::wechat_tokens::wechat_token_queries!();
             crate::tables::identity_events::identity_event_queries!();
             crate::tables::certs::cert_queries!();
             crate::tables::tokens::token_queries!();
@@ -242,6 +246,13 @@ macro_rules! store_impl {
 
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
                 q::get_session(&mut *self.read().await?, id_hash).await
+            }
+
+            async fn get_wechat_access_token(
+                &self,
+                appid: &str,
+            ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
+                q::get_wechat_access_token(&mut *self.read().await?, appid).await
             }
         }
     };
@@ -424,6 +435,35 @@ macro_rules! store_tx_impl {
 
             async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool> {
                 q::delete_session(&mut self.0, id_hash).await
+            }
+
+            async fn lease_wechat_access_token(
+                &mut self,
+                appid: &str,
+                version: i64,
+                now: i64,
+                until: i64,
+            ) -> StoreResult<bool> {
+                q::lease_wechat_access_token(&mut self.0, appid, version, now, until).await
+            }
+
+            async fn store_wechat_access_token(
+                &mut self,
+                appid: &str,
+                version: i64,
+                token_sealed: &str,
+                expires_at: i64,
+            ) -> StoreResult<Option<i64>> {
+                q::store_wechat_access_token(&mut self.0, appid, version, token_sealed, expires_at)
+                    .await
+            }
+
+            async fn release_wechat_access_token(
+                &mut self,
+                appid: &str,
+                version: i64,
+            ) -> StoreResult<()> {
+                q::release_wechat_access_token(&mut self.0, appid, version).await
             }
 
             async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64> {

@@ -14,8 +14,10 @@
 //! - SQLite runs in WAL mode with `foreign_keys=ON` and a 5 s busy timeout. Every transaction
 //!   goes through a single writer connection, so concurrent writers queue rather than fail;
 //!   reads use a separate pool of 4 read-only connections.
-//! - PostgreSQL uses one pool of 16 connections; acquiring one times out after 5 s, so an
-//!   unreachable database answers [`StoreError::Unavailable`] (503) quickly.
+//! - PostgreSQL uses one pool of 16 connections; acquiring one times out after 5 s (see
+//!   [`PoolSettings`]), so an unreachable database answers [`StoreError::Unavailable`] (503)
+//!   quickly. Connections broken while the database was away are replaced on their next
+//!   use, so the pool recovers by itself.
 //!
 //! Migrations are SQL files under `migrations/<backend>/`, embedded in the binary.
 //!
@@ -25,6 +27,7 @@
 //! [`StoreError::Unavailable`] after 10 s. Reads through the [`Store`] never wait for it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrodoor_core::store::{Store, StoreError, StoreResult};
 
@@ -49,14 +52,35 @@ enum Inner {
     Postgres(Arc<postgres::Backend>),
 }
 
+/// Tunables of the connection pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// PostgreSQL: how long a request waits for a connection (also when the database cannot
+    /// be reached) before answering [`StoreError::Unavailable`].
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 impl Database {
     /// Connects (creating a missing SQLite file) without migrating. Fails with
     /// [`StoreError::Unavailable`] when the server cannot be reached, and with
     /// [`StoreError::Other`] for a URL that names no supported backend.
     pub async fn connect(url: &str) -> StoreResult<Database> {
+        Self::connect_with(url, PoolSettings::default()).await
+    }
+
+    /// [`Database::connect`] with pool settings.
+    pub async fn connect_with(url: &str, pool: PoolSettings) -> StoreResult<Database> {
         let inner = match backend_of(url)? {
             Backend::Sqlite => Inner::Sqlite(Arc::new(sqlite::connect(url).await?)),
-            Backend::Postgres => Inner::Postgres(Arc::new(postgres::connect(url).await?)),
+            Backend::Postgres => Inner::Postgres(Arc::new(postgres::connect(url, pool).await?)),
         };
         Ok(Database { inner })
     }

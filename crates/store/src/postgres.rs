@@ -1,7 +1,6 @@
 //! PostgreSQL: one pool for reads and transactions.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use ferrodoor_core::entity::{
     Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
@@ -11,6 +10,7 @@ use ferrodoor_core::store::{ListQuery, Page, StoreResult, StoreTx, WeChatLookup}
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::PoolSettings;
 use crate::error::{db_error, migrate_error};
 
 type Db = sqlx::Postgres;
@@ -25,14 +25,14 @@ crate::backend::define_backend!();
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 const MAX_CONNECTIONS: u32 = 16;
-/// Also bounds connecting: an unreachable database answers 503 after this, not a minute later.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
+/// The acquire timeout also bounds connecting: an unreachable database answers 503 after
+/// it, not a minute later.
+pub(crate) async fn connect(url: &str, pool: PoolSettings) -> StoreResult<Backend> {
     let options = PgConnectOptions::from_str(url).map_err(db_error)?;
     let pool = PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(pool.acquire_timeout)
         .connect_with(options)
         .await
         .map_err(db_error)?;

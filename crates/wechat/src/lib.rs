@@ -7,10 +7,12 @@ pub mod crypto;
 pub mod emulator;
 pub mod error;
 pub mod response;
+pub mod shared_tokens;
 pub mod token_cache;
 
 pub use client::{DEFAULT_API_BASE, WeChatClient};
 pub use crypto::CryptoError;
 pub use error::{ErrorKind, WeChatError};
 pub use response::{AccessToken, CodeSession, PhoneInfo, SessionKey, Watermark};
+pub use shared_tokens::{SharedToken, SharedTokens};
 pub use token_cache::AccessTokenCache;

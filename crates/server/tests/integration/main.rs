@@ -4,9 +4,12 @@
 
 mod kit;
 
+mod db_outage;
+mod faults;
 mod grants;
 mod management;
 mod oidc;
+mod tcp_proxy;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;

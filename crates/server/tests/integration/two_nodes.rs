@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::kit::{APP1, Auth, Backend, Kit};
+use crate::kit::{APP1, Answer, Auth, Backend, Kit};
 
 const TOKEN: &str = "/api/login/oauth/access_token";
 
@@ -110,4 +110,106 @@ async fn two_nodes_on_one_postgres_agree_on_users_codes_and_revocations() {
         .error(401);
     node_b.stop().await.unwrap();
     kit.stop().await;
+}
+
+/// A phone login on node `base`: the phone number needs the app's access token.
+async fn phone_login_at(kit: &Kit, base: &str, client_id: &str, person: &str) -> Answer {
+    let code = kit.wx_login(APP1.0, person);
+    let phone_code = kit
+        .emulator
+        .phone_code(APP1.0, person, "13800138000")
+        .unwrap();
+    let form = [
+        ("tag", "wechat_miniprogram"),
+        ("client_id", client_id),
+        ("code", code.as_str()),
+        ("phone_code", phone_code.as_str()),
+    ];
+    Kit::answer(
+        kit.http
+            .post(format!("{base}{TOKEN}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_fetch_the_wechat_access_token_once_between_them() {
+    let kit = Kit::start_with(Backend::Postgres, |s| {
+        s.origin = Some("https://login.example.test".into())
+    })
+    .await;
+    let node_b = ferrodoor::start(
+        &kit.settings,
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    )
+    .await
+    .unwrap();
+    let bases = [kit.base.clone(), format!("http://{}", node_b.addr)];
+    let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
+    let round = |tag: &'static str| {
+        let (bases, client_id, kit) = (&bases, &client_id, &kit);
+        async move {
+            let logins = (0..16).map(|i| {
+                let person = format!("{tag}{i}");
+                async move { phone_login_at(kit, &bases[i % 2], client_id, &person).await }
+            });
+            for a in join_all(logins).await {
+                assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+            }
+        }
+    };
+
+    round("p").await;
+    let stats = kit.emulator.stats();
+    assert_eq!(stats.phone_calls, 16);
+    assert_eq!(stats.stable_token_calls, 1, "one fetch for both nodes");
+
+    // The token is kept sealed, under the version of the one fetch.
+    let stored = kit
+        .db
+        .as_ref()
+        .unwrap()
+        .store()
+        .get_wechat_access_token(APP1.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1);
+    let sealer = ferrodoor_core::seal::Sealer::new(&secret_key(&kit)).unwrap();
+    let token = sealer
+        .open(stored.token_sealed.as_deref().unwrap())
+        .unwrap();
+    assert!(!stored.token_sealed.unwrap().contains(&token));
+
+    // WeChat's clock passes the token's expiry: both nodes get 42001, one refetches.
+    kit.emulator
+        .advance_clock(std::time::Duration::from_secs(3 * 3600));
+    round("q").await;
+    let stats = kit.emulator.stats();
+    assert_eq!(stats.stable_token_calls, 2, "one refetch for both nodes");
+    assert_eq!(stats.stable_token_minted, 2);
+
+    // Someone force-refreshes the token elsewhere: both nodes get 40001, one refetches.
+    ferrodoor_wechat::WeChatClient::new(&kit.settings.wechat_api_base)
+        .unwrap()
+        .stable_token(APP1.0, APP1.1, true)
+        .await
+        .unwrap();
+    round("r").await;
+    let stats = kit.emulator.stats();
+    assert_eq!(
+        stats.stable_token_calls, 4,
+        "the forced call and one refetch"
+    );
+    assert_eq!(stats.stable_token_minted, 3);
+    node_b.stop().await.unwrap();
+    kit.stop().await;
+}
+
+fn secret_key(kit: &Kit) -> [u8; 32] {
+    kit.settings.resolve_secret_key().unwrap()
 }

@@ -687,6 +687,14 @@ on_both_backends!(a_slow_wechat_gives_504_within_the_timeout, |kit| {
         "the 5 s upstream timeout must apply"
     );
     assert_eq!(kit.user_count("test").await, 0);
+    // WeChat may have consumed the code before the answer was lost: it stays spent, and the
+    // client is told to get a new one rather than to retry it.
+    let retry = kit
+        .miniprogram_login(SEED_TOKEN_PATH, &client_id, &code, "", "")
+        .await;
+    assert_eq!(retry.status, StatusCode::BAD_REQUEST, "{}", retry.text);
+    assert_eq!(retry.body["error"], "invalid_grant");
+    assert_eq!(kit.user_count("test").await, 0);
 });
 
 async fn unreachable_wechat(backend: crate::kit::Backend) {

@@ -14,6 +14,7 @@ pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod wechat;
+pub(crate) mod wechat_tokens;
 
 #[cfg(test)]
 mod plans;

@@ -13,3 +13,4 @@ mod setup;
 mod tokens;
 mod transactions;
 mod wechat;
+mod wechat_tokens;

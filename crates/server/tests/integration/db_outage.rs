@@ -1,0 +1,172 @@
+//! PostgreSQL going away and coming back, through a proxy the test switches off: requests
+//! that need the database answer 503 within the pool's acquire timeout (never 500, never a
+//! hang), and the server recovers by itself.
+//!
+//! SQLite has no such test: the database is a file of the process, so "unavailable" means
+//! a failing disk, which cannot be switched off and on from a test without root (and a
+//! locked file is already covered: SQLITE_BUSY maps to 503).
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+
+use crate::kit::{APP1, Answer, Auth, Backend, Kit};
+use crate::tcp_proxy::TcpProxy;
+
+const TOKEN: &str = "/api/login/oauth/access_token";
+const ACQUIRE_TIMEOUT_MS: u64 = 1_000;
+/// The acquire timeout plus the time a request may spend elsewhere.
+const ANSWER_WITHIN: Duration = Duration::from_millis(ACQUIRE_TIMEOUT_MS + 1_500);
+
+fn pg_upstream() -> String {
+    let url = std::env::var("FERRODOOR_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url = url::Url::parse(&url).unwrap();
+    format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
+}
+
+/// A first (or later) mini-program login.
+async fn login(kit: &Kit, client_id: &str, code: &str) -> Answer {
+    let form = [
+        ("tag", "wechat_miniprogram"),
+        ("client_id", client_id),
+        ("code", code),
+    ];
+    Kit::answer(
+        kit.http
+            .post(kit.url(TOKEN))
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn timed<F: Future<Output = Answer>>(f: F) -> (Answer, Duration) {
+    let started = Instant::now();
+    let answer = f.await;
+    (answer, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn database_outage_gives_503_quickly_and_the_server_recovers_by_itself() {
+    let proxy = TcpProxy::start(&pg_upstream()).await;
+    let proxy_addr = proxy.addr();
+    let kit = Kit::start_with(Backend::Postgres, |s| {
+        let mut url = url::Url::parse(&s.database_url).unwrap();
+        url.set_host(Some(&proxy_addr.ip().to_string())).unwrap();
+        url.set_port(Some(proxy_addr.port())).unwrap();
+        s.database_url = url.to_string();
+        s.database_acquire_timeout_ms = ACQUIRE_TIMEOUT_MS;
+    })
+    .await;
+    let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
+    let first = login(&kit, &client_id, &kit.wx_login(APP1.0, "olga")).await;
+    first.ok_status();
+    let access = Auth::Bearer(first.body["access_token"].as_str().unwrap().to_string());
+    let refresh = first.body["refresh_token"].as_str().unwrap().to_string();
+
+    proxy.down().await;
+    let code = kit.wx_login(APP1.0, "pia");
+    let (health, login_down, refreshed, account, users) = tokio::join!(
+        timed(kit.get("/api/health", &Auth::None)),
+        timed(login(&kit, &client_id, &code)),
+        timed(kit.refresh(&client_id, &refresh)),
+        timed(kit.get("/api/get-account", &access)),
+        timed(kit.get("/api/get-users?owner=test", &kit.admin)),
+    );
+    for (what, (answer, took)) in [
+        ("health", &health),
+        ("login", &login_down),
+        ("refresh", &refreshed),
+        ("get-account", &account),
+        ("get-users", &users),
+    ] {
+        assert_eq!(
+            answer.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{what}: {}",
+            answer.text
+        );
+        assert!(*took < ANSWER_WITHIN, "{what} took {took:?}");
+        println!("database down: {what} answered 503 in {took:?}");
+    }
+    assert!(health.0.body["msg"].as_str().unwrap().contains("database"));
+    assert_eq!(users.0.body["status"], "error");
+    assert_eq!(login_down.0.body["error"], "temporarily_unavailable");
+    assert_eq!(refreshed.0.body["error"], "temporarily_unavailable");
+
+    // Back up: no restart, the pool replaces its broken connections.
+    proxy.up().await;
+    let started = Instant::now();
+    while kit.get("/api/health", &Auth::None).await.status != StatusCode::OK {
+        assert!(started.elapsed() < Duration::from_secs(10), "no recovery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The code of the refused login never reached WeChat: it still works.
+    login(&kit, &client_id, &code).await.ok_status();
+    kit.get("/api/get-account", &access).await.ok();
+    kit.refresh(&client_id, &refresh).await.ok_status();
+    assert_eq!(kit.user_count("test").await, 2);
+
+    cut_under_load(&kit, &proxy, &client_id).await;
+    kit.stop().await;
+}
+
+/// Cuts the database while logins run: each login either succeeded (its user and token are
+/// there afterwards) or answered 503; none left a half-made user behind.
+async fn cut_under_load(kit: &Kit, proxy: &TcpProxy, client_id: &str) {
+    let people: Vec<String> = (0..24).map(|i| format!("cut{i}")).collect();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let logins = people.iter().enumerate().map(|(i, person)| {
+        let (code, done) = (kit.wx_login(APP1.0, person), &done);
+        async move {
+            // Spread, so some are mid-transaction when the cut comes.
+            tokio::time::sleep(Duration::from_millis(15 * i as u64)).await;
+            let answer = login(kit, client_id, &code).await;
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            answer
+        }
+    });
+    let (answers, ()) = tokio::join!(join_all(logins), async {
+        while done.load(std::sync::atomic::Ordering::Relaxed) < 8 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        proxy.down().await;
+    });
+    let ok = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::OK)
+        .count();
+    for a in &answers {
+        assert!(
+            a.status == StatusCode::OK || a.status == StatusCode::SERVICE_UNAVAILABLE,
+            "{} {}",
+            a.status,
+            a.text
+        );
+    }
+    println!(
+        "cut under load: {ok} of {} logins succeeded, the rest answered 503",
+        answers.len()
+    );
+    proxy.up().await;
+    let started = Instant::now();
+    while kit.get("/api/health", &Auth::None).await.status != StatusCode::OK {
+        assert!(started.elapsed() < Duration::from_secs(10), "no recovery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for a in answers.iter().filter(|a| a.status == StatusCode::OK) {
+        let token = Auth::Bearer(a.body["access_token"].as_str().unwrap().to_string());
+        kit.get("/api/get-account", &token).await.ok();
+    }
+    // Everyone logs in again: one user each, whether or not the cut login had made it.
+    for person in &people {
+        login(kit, client_id, &kit.wx_login(APP1.0, person))
+            .await
+            .ok_status();
+    }
+    assert_eq!(kit.user_count("test").await, 2 + people.len() as u64);
+}

@@ -1,0 +1,87 @@
+//! A TCP proxy between the server and PostgreSQL that a test can switch off: every open
+//! connection is reset and the port refuses new ones, as when the database host goes away.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+pub struct TcpProxy {
+    addr: SocketAddr,
+    upstream: String,
+    tasks: Arc<Mutex<Tasks>>,
+}
+
+#[derive(Default)]
+struct Tasks {
+    accept: Option<JoinHandle<()>>,
+    connections: Vec<JoinHandle<()>>,
+}
+
+impl TcpProxy {
+    /// Listens on a loopback port and forwards to `upstream` (`host:port`).
+    pub async fn start(upstream: &str) -> TcpProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = TcpProxy {
+            addr: listener.local_addr().unwrap(),
+            upstream: upstream.to_string(),
+            tasks: Arc::default(),
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let upstream = self.upstream.clone();
+        let tasks = self.tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let conn = tokio::spawn(async move {
+                    // Zero linger: dropping the socket sends a reset, not a polite FIN.
+                    let _ = client.set_zero_linger();
+                    let Ok(server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let _ = server.set_zero_linger();
+                    let (mut client, mut server) = (client, server);
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+                let mut t = tasks.lock().unwrap();
+                t.connections.retain(|c| !c.is_finished());
+                t.connections.push(conn);
+            }
+        });
+        self.tasks.lock().unwrap().accept = Some(accept);
+    }
+
+    /// Resets every connection and closes the port (new connections are refused).
+    pub async fn down(&self) {
+        let (accept, connections) = {
+            let mut t = self.tasks.lock().unwrap();
+            (t.accept.take(), std::mem::take(&mut t.connections))
+        };
+        for task in accept.into_iter().chain(connections) {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Opens the port again.
+    pub async fn up(&self) {
+        for _ in 0..50 {
+            if let Ok(listener) = TcpListener::bind(self.addr).await {
+                self.serve(listener);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot listen on {} again", self.addr);
+    }
+}
