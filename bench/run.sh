@@ -15,6 +15,9 @@ cargo build --release -p ferrodoor -p ferrodoor-bench
 bench=target/release/ferrodoor-bench
 ls -l target/release/ferrodoor | tee "$out/binary.txt"
 "$bench" suite --out "$out/suite.json" "$@" | tee "$out/suite.md"
+# The same with ES256 keys (FERRODOOR_SIGNING_ALGORITHM=ES256), logins only, SQLite.
+"$bench" suite --out "$out/suite-es256.json" --signing-algorithm ES256 --backends sqlite \
+  --scenarios login-new,login-returning "$@" | tee "$out/suite-es256.md"
 
 # node's oidc-provider, RS256 JWT access tokens (as Ferrodoor's) and its default opaque ones.
 (cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)

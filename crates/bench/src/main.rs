@@ -75,6 +75,9 @@ pub struct SuiteArgs {
     runs: usize,
     #[arg(long, default_value_t = 3.0)]
     sign_seconds: f64,
+    /// FERRODOOR_SIGNING_ALGORITHM of the server: RS256 or ES256.
+    #[arg(long, default_value = "RS256")]
+    signing_algorithm: String,
     #[arg(long, default_value = "bench-results.json")]
     out: PathBuf,
 }

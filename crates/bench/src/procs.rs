@@ -126,6 +126,7 @@ pub async fn server(
     database_url: &str,
     wechat_api_base: &str,
     admin_password: &str,
+    signing_algorithm: &str,
 ) -> Result<(Process, Duration)> {
     let port = free_port()?;
     let log = dir.join(format!("ferrodoor-{port}.log"));
@@ -139,6 +140,7 @@ pub async fn server(
         .env("FERRODOOR_DATABASE_URL", database_url)
         .env("FERRODOOR_WECHAT_API_BASE", wechat_api_base)
         .env("FERRODOOR_ADMIN_PASSWORD", admin_password)
+        .env("FERRODOOR_SIGNING_ALGORITHM", signing_algorithm)
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
     let startup = wait_healthy(&http, &format!("{base}/api/health"), &mut child, started)

@@ -37,6 +37,7 @@ pub struct SuiteResults {
     pub threads: usize,
     pub binary_bytes: u64,
     pub requests_per_run: usize,
+    pub signing_algorithm: String,
     pub runs: usize,
     pub sign: SignBound,
     pub backends: Vec<BackendResults>,
@@ -81,6 +82,7 @@ pub async fn suite(args: &SuiteArgs) -> Result<SuiteResults> {
         threads: threads(),
         binary_bytes,
         requests_per_run: args.requests,
+        signing_algorithm: args.signing_algorithm.clone(),
         runs: args.runs,
         sign,
         backends,
@@ -101,7 +103,15 @@ async fn measure_backend(
         Some(db) => db.url().to_string(),
         None => format!("sqlite://{}/bench.db", dir.display()),
     };
-    let (server, cold) = procs::server(&args.bin, dir, &url, emulator, ADMIN_PASSWORD).await?;
+    let (server, cold) = procs::server(
+        &args.bin,
+        dir,
+        &url,
+        emulator,
+        ADMIN_PASSWORD,
+        &args.signing_algorithm,
+    )
+    .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle_rss_kib, _) = server.memory_kib()?;
 
@@ -132,7 +142,15 @@ async fn measure_backend(
     }
     let (_, peak_rss_kib) = server.memory_kib()?;
     server.stop().await?;
-    let (again, warm) = procs::server(&args.bin, dir, &url, emulator, ADMIN_PASSWORD).await?;
+    let (again, warm) = procs::server(
+        &args.bin,
+        dir,
+        &url,
+        emulator,
+        ADMIN_PASSWORD,
+        &args.signing_algorithm,
+    )
+    .await?;
     again.stop().await?;
     if let Some(db) = pg {
         db.cleanup().await;
@@ -178,11 +196,16 @@ pub fn markdown(r: &SuiteResults) -> String {
         "| Ferrodoor access token (claims + RS256) | {:.0} |\n",
         s.ferrodoor_access_token_per_second
     );
+    let bound = if r.signing_algorithm.eq_ignore_ascii_case("ES256") {
+        s.es256_raw_per_second
+    } else {
+        s.rs256_raw_per_second
+    };
     for b in &r.backends {
-        let _ = writeln!(out, "### {:?}\n", b.backend);
+        let _ = writeln!(out, "### {:?}, {} keys\n", b.backend, r.signing_algorithm);
         let _ = writeln!(
             out,
-            "| scenario | c | req/s (spread) | p50 ms | p99 ms | errors | of RS256 bound |\n|---|---:|---:|---:|---:|---:|---:|"
+            "| scenario | c | req/s (spread) | p50 ms | p99 ms | errors | of signing bound |\n|---|---:|---:|---:|---:|---:|---:|"
         );
         for m in &b.measurements {
             let x = &m.summary.median;
@@ -197,7 +220,7 @@ pub fn markdown(r: &SuiteResults) -> String {
                 x.p50_ms,
                 x.p99_ms,
                 x.errors,
-                100.0 * x.per_second / s.rs256_raw_per_second
+                100.0 * x.per_second / bound
             );
         }
         let _ = writeln!(

@@ -178,11 +178,49 @@ fn pem_body(pem: &str) -> Option<String> {
     (!body.is_empty()).then_some(body)
 }
 
+/// The algorithm of the keys Ferrodoor generates (the built-in certificate, rotations).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyAlgorithmChoice {
+    /// RSA-2048: what every Casdoor SDK and OIDC client verifies. The default.
+    #[default]
+    Rs256,
+    /// ECDSA P-256: about fifteen times cheaper to sign (see BENCHMARKS.md); every OIDC
+    /// library verifies it, but check the relying parties before switching.
+    Es256,
+}
+
+impl std::str::FromStr for KeyAlgorithmChoice {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_uppercase().as_str() {
+            "RS256" => Ok(KeyAlgorithmChoice::Rs256),
+            "ES256" => Ok(KeyAlgorithmChoice::Es256),
+            other => Err(format!("signing algorithm {other:?}: RS256 or ES256")),
+        }
+    }
+}
+
 /// Generates a new RSA-2048 key and its self-signed certificate, valid for 20 years.
 pub fn generate_rsa_cert(name: &str, now: Now) -> Result<Cert> {
+    generate_cert(name, KeyAlgorithmChoice::Rs256, now)
+}
+
+/// Generates a new key of `algorithm` and its self-signed certificate, valid for 20 years.
+pub fn generate_cert(name: &str, algorithm: KeyAlgorithmChoice, now: Now) -> Result<Cert> {
     let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("key generation: {e}"));
-    let key = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-        .map_err(|e| internal(&e))?;
+    let (key, crypto_algorithm, bit_size) = match algorithm {
+        KeyAlgorithmChoice::Rs256 => (
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048),
+            "RS256",
+            2048,
+        ),
+        KeyAlgorithmChoice::Es256 => (
+            rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            "ES256",
+            256,
+        ),
+    };
+    let key = key.map_err(|e| internal(&e))?;
     let mut params = rcgen::CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
     params
@@ -202,8 +240,8 @@ pub fn generate_rsa_cert(name: &str, now: Now) -> Result<Cert> {
         display_name: "Built-in certificate".to_string(),
         scope: "JWT".to_string(),
         type_: "x509".to_string(),
-        crypto_algorithm: "RS256".to_string(),
-        bit_size: 2048,
+        crypto_algorithm: crypto_algorithm.to_string(),
+        bit_size,
         expire_in_years: 20,
         certificate: certificate.pem(),
         private_key,
@@ -262,16 +300,34 @@ mod tests {
 
     #[test]
     fn ecdsa_keys_sign_verifiable_tokens() {
-        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let params = rcgen::CertificateParams::new(vec!["ec-test".to_string()]).unwrap();
-        let cert = Cert {
-            name: "ec-test".into(),
-            crypto_algorithm: "ES256".into(),
-            certificate: params.self_signed(&pair).unwrap().pem(),
-            private_key: pair.serialize_pem(),
-            ..Cert::default()
-        };
-        assert_signs_verifiable_tokens(&SigningKey::from_cert(&cert).unwrap(), "ES256");
+        let cert = generate_cert(
+            "ec-test",
+            KeyAlgorithmChoice::Es256,
+            Now::from_unix(1_700_000_000),
+        )
+        .unwrap();
+        assert_eq!(
+            (cert.crypto_algorithm.as_str(), cert.bit_size),
+            ("ES256", 256)
+        );
+        let key = SigningKey::from_cert(&cert).unwrap();
+        let jwk = serde_json::to_value(&key.jwk).unwrap();
+        assert_eq!(
+            (jwk["kty"].as_str(), jwk["crv"].as_str()),
+            (Some("EC"), Some("P-256"))
+        );
+        assert!(
+            jwk.get("d").is_none(),
+            "the private key must never be published"
+        );
+        assert_signs_verifiable_tokens(&key, "ES256");
+    }
+
+    #[test]
+    fn algorithm_choice_parses() {
+        assert_eq!("es256".parse(), Ok(KeyAlgorithmChoice::Es256));
+        assert_eq!("RS256".parse(), Ok(KeyAlgorithmChoice::Rs256));
+        assert!("HS256".parse::<KeyAlgorithmChoice>().is_err());
     }
 
     #[test]

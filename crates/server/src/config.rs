@@ -36,6 +36,10 @@ pub struct Settings {
     /// Where the secret key is kept when `secret_key` is unset; created (mode 0600) with a
     /// random key on first start.
     pub secret_key_file: PathBuf,
+    /// Algorithm of the keys Ferrodoor generates: `RS256` (default, what Casdoor's SDKs
+    /// verify) or `ES256` (much cheaper to sign). Applies to the first start and to
+    /// rotations; existing certificates keep theirs.
+    pub signing_algorithm: String,
 }
 
 impl Default for Settings {
@@ -51,6 +55,7 @@ impl Default for Settings {
             log_format: "text".into(),
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
+            signing_algorithm: "RS256".into(),
         }
     }
 }
@@ -81,16 +86,24 @@ impl Settings {
             "log_format",
             "secret_key",
             "secret_key_file",
+            "signing_algorithm",
         ]));
         let settings: Settings = figment.extract().context("invalid configuration")?;
         settings.validate()?;
         Ok(settings)
     }
 
+    pub fn key_algorithm(&self) -> Result<ferrodoor_core::keys::KeyAlgorithmChoice> {
+        self.signing_algorithm
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!(e))
+    }
+
     fn validate(&self) -> Result<()> {
         self.listen
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
+        self.key_algorithm()?;
         if self.database_acquire_timeout_ms == 0 {
             bail!("database_acquire_timeout_ms must be positive");
         }

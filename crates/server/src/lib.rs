@@ -89,7 +89,10 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     let core = Arc::new(Core::new(
         store,
         Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
-        CoreConfig::new(origin, secret_key),
+        CoreConfig {
+            signing_algorithm: settings.key_algorithm()?,
+            ..CoreConfig::new(origin, secret_key)
+        },
     )?);
     let generated_admin_password = core
         .bootstrap(settings.admin_password.clone(), Now::wall_clock())

@@ -45,8 +45,31 @@ enum Command {
     Config,
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    keep_large_allocations_mapped();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run())
+}
+
+/// Each argon2 hash allocates 19 MiB. glibc raises its mmap threshold to the size of the
+/// first large block freed, so from the second hash on those 19 MiB came from the heap and
+/// stayed resident (idle RSS 37 MB instead of 17 MB). A fixed threshold keeps large blocks
+/// in their own mappings, given back to the system when freed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_large_allocations_mapped() {
+    // SAFETY: mallopt only sets an allocator parameter; no thread has started yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_large_allocations_mapped() {}
+
+async fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::WechatEmulator { listen, apps } => {

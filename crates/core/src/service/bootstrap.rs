@@ -7,7 +7,7 @@ use crate::entity::{
     Application, BUILT_IN_APP, BUILT_IN_CERT, BUILT_IN_ORG, GLOBAL_OWNER, Organization, User,
 };
 use crate::error::Result;
-use crate::keys::generate_rsa_cert;
+use crate::keys::generate_cert;
 use crate::token::random_token;
 
 impl Core {
@@ -22,7 +22,11 @@ impl Core {
         // Key generation takes a moment; do it before opening the write transaction.
         let cert = match self.store.get_cert(BUILT_IN_CERT).await? {
             Some(_) => None,
-            None => Some(generate_rsa_cert(BUILT_IN_CERT, now)?),
+            None => Some(generate_cert(
+                BUILT_IN_CERT,
+                self.config.signing_algorithm,
+                now,
+            )?),
         };
         let admin = match self.store.get_user(BUILT_IN_ORG, "admin").await? {
             Some(_) => None,

@@ -41,6 +41,8 @@ pub struct CoreConfig {
     pub password_hash_concurrency: usize,
     /// Seals secrets kept at rest (WeChat session keys).
     pub secret_key: [u8; 32],
+    /// The algorithm of generated signing keys (the built-in certificate, rotations).
+    pub signing_algorithm: crate::keys::KeyAlgorithmChoice,
 }
 
 impl CoreConfig {
@@ -52,6 +54,7 @@ impl CoreConfig {
             session_seconds: 24 * 3600,
             password_hash_concurrency: 2,
             secret_key,
+            signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
         }
     }
 }

@@ -69,7 +69,7 @@ impl Core {
         let base = name.split("--").next().unwrap_or(name);
         let stamp = now.0.unix_timestamp();
         let new_name = format!("{base}--{stamp}");
-        let cert = crate::keys::generate_rsa_cert(&new_name, now)?;
+        let cert = crate::keys::generate_cert(&new_name, self.config.signing_algorithm, now)?;
         let apps = self
             .store
             .list_applications(None, &crate::store::ListQuery::default())

@@ -592,3 +592,62 @@ async fn tokens_of_another_issuer_are_refused() {
     kit.get("/api/get-account", &access).await.error(401);
     kit.stop().await;
 }
+
+/// `FERRODOOR_SIGNING_ALGORITHM=ES256`: the built-in key is P-256, published as an EC JWK,
+/// mini-program tokens are ES256 and verify against it; a rotation keeps the algorithm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn es256_keys_sign_and_verify() {
+    use crate::kit::{APP1, Backend};
+    let kit = Kit::start_with(Backend::Sqlite, |s| s.signing_algorithm = "ES256".into()).await;
+    let client_id = kit.setup_miniprogram("es", "es-app", APP1).await;
+    let code = kit.wx_login(APP1.0, "ec-user");
+    let login = kit
+        .miniprogram_login(TOKEN, &client_id, &code, "", "")
+        .await;
+    let token = login.body["access_token"].as_str().unwrap().to_string();
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+    let jwks = kit.get("/.well-known/jwks", &Auth::None).await;
+    let key = &jwks.body["keys"][0];
+    assert_eq!(
+        (key["kty"].as_str(), key["crv"].as_str()),
+        (Some("EC"), Some("P-256"))
+    );
+    assert_eq!(key["alg"], "ES256");
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.clone()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.validate_aud = false;
+    jsonwebtoken::decode::<Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap(),
+        &validation,
+    )
+    .unwrap();
+    let account = kit.get("/api/get-account", &Auth::Bearer(token)).await;
+    let openid = ferrodoor_wechat::emulator::openid_for(APP1.0, "ec-user");
+    assert_eq!(account.ok()["name"], format!("wechat-{openid}"));
+    let discovery = kit
+        .get("/.well-known/openid-configuration", &Auth::None)
+        .await;
+    assert!(
+        discovery.body["id_token_signing_alg_values_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ES256")),
+        "{}",
+        discovery.text
+    );
+    let rotated = kit
+        .post(
+            "/api/rotate-cert?id=admin/cert-built-in",
+            json!({}),
+            &kit.admin,
+        )
+        .await;
+    rotated.ok();
+    let jwks = kit.get("/.well-known/jwks", &Auth::None).await;
+    let keys = jwks.body["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{}", jwks.text);
+    assert!(keys.iter().all(|k| k["alg"] == "ES256"), "{}", jwks.text);
+    kit.stop().await;
+}
