@@ -10,7 +10,7 @@ use ferrodoor_core::clock::Now;
 use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
 
 use crate::AppState;
-use crate::extract::{Q, read_body};
+use crate::extract::{Q, form_has_nul, read_body};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct AuthorizeQs {
@@ -63,6 +63,12 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
+    if form_has_nul(&body) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "the form may not contain NUL characters",
+        );
+    }
     let qs: AuthorizeQs = match serde_urlencoded::from_bytes(&body) {
         Ok(q) => q,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &format!("invalid form: {e}")),
