@@ -10,6 +10,7 @@ use ferrodoor_core::clock::Now;
 use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
 
 use crate::AppState;
+use crate::error::ApiError;
 use crate::extract::{Q, form_has_nul, read_body};
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -51,7 +52,16 @@ impl AuthorizeQs {
     }
 }
 
-pub async fn authorize_page(State(s): State<AppState>, Q(qs): Q<AuthorizeQs>) -> Response {
+/// A browser page: even a malformed query string is answered in HTML.
+pub async fn authorize_page(
+    State(s): State<AppState>,
+    qs: Result<Q<AuthorizeQs>, ApiError>,
+) -> Response {
+    let qs = match qs {
+        Ok(Q(qs)) => qs,
+        Err(ApiError::Http(status, msg)) => return error_page(status, &msg),
+        Err(e) => return e.into_response(),
+    };
     match s.core.check_authorize_request(&qs.request()).await {
         Ok(app) => page(StatusCode::OK, &qs, &app_title(&app), None),
         Err(e) => authorize_error(e),

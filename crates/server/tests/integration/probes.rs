@@ -659,6 +659,18 @@ on_both_backends!(nul_characters_are_refused_everywhere, |kit| {
         )
         .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    // The hosted sign-in page answers a bad query string in HTML, as its other errors.
+    for q in ["client_id=a%00", "state=a&state=b"] {
+        let res = kit
+            .http
+            .get(kit.url(&format!("/login/oauth/authorize?{q}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{q}");
+        let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with("text/html"), "{q}: {content_type}");
+    }
     // Every list still answers: no table was harmed.
     assert_eq!(totals(kit).await.len(), 4);
 });
