@@ -66,11 +66,11 @@ run() {
   (cd "$work" && env PYTHONPATH="$here" SCHEMATHESIS_HOOKS=hooks FUZZ_BASE="$base" "${envs[@]}" \
     "$here/.venv/bin/schemathesis" --no-color run "$base/api/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --max-time "$budget" --workers 2 --seed 7 --request-timeout 10 \
+    --max-time "$budget" --workers 1 --seed 7 --request-timeout 10 \
     --suppress-health-check all --warnings off \
     --report junit,har --report-junit-path "$here/report-$name.xml" \
-    --report-har-path "$work/$name.har" "${opts[@]}") || status=1
-  "$here/.venv/bin/python" "$here/summary.py" "$work/$name.har"
+    --report-har-path "$here/report-$name.har" "${opts[@]}") || status=1
+  "$here/.venv/bin/python" "$here/summary.py" "$here/report-$name.har"
   echo "== $name took $((SECONDS - start))s"
 }
 run anonymous
