@@ -703,3 +703,44 @@ on_both_backends!(every_allowed_list_field_filters_and_sorts, |kit| {
         }
     }
 });
+
+// Regression: `expireInHours: 1e308` was accepted and the next token request panicked on
+// the expiry arithmetic.
+on_both_backends!(token_lifetimes_are_bounded, |kit| {
+    for (field, value) in [
+        ("expireInHours", json!(1e308)),
+        ("expireInHours", json!(876_001)),
+        ("refreshExpireInHours", json!(1e300)),
+    ] {
+        let a = kit
+            .post(
+                "/api/add-application",
+                json!({"owner": "admin", "name": "huge", "organization": "built-in", field: value}),
+                &kit.admin,
+            )
+            .await;
+        assert!(a.error(400).contains(field), "{}", a.text);
+    }
+    let a = kit
+        .post(
+            "/api/add-application",
+            json!({"owner": "admin", "name": "century", "organization": "built-in",
+                   "expireInHours": 876_000, "grantTypes": ["password"]}),
+            &kit.admin,
+        )
+        .await;
+    let client_id = a.body["data2"]["clientId"].as_str().unwrap().to_string();
+    let a = kit
+        .post_form(
+            "/api/login/oauth/access_token",
+            &[
+                ("grant_type", "password"),
+                ("client_id", &client_id),
+                ("username", "admin"),
+                ("password", crate::kit::ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    a.ok_status();
+    assert_eq!(a.body["expires_in"], 876_000_i64 * 3600);
+});
