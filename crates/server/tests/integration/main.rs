@@ -7,6 +7,7 @@ mod kit;
 mod grants;
 mod management;
 mod oidc;
+mod openapi;
 mod probes;
 mod two_nodes;
 mod wechat_accounts;
