@@ -19,6 +19,10 @@ pub enum StoreError {
     /// A row refers to one that does not exist, or is still referred to.
     #[error("{0}")]
     Reference(String),
+    /// The database refused a value it cannot hold (PostgreSQL: a NUL in text, an
+    /// out-of-range number): the request's fault, not the server's.
+    #[error("invalid value: {0}")]
+    Invalid(String),
     /// The database cannot be reached right now: 503, retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),

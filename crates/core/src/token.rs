@@ -152,7 +152,7 @@ pub fn sign_id_token(
         iss: issuer.to_string(),
         sub: user.id.clone(),
         aud: req.application.client_id.clone(),
-        exp: now.unix() + req.expires_in,
+        exp: now.unix().saturating_add(req.expires_in),
         iat: now.unix(),
         auth_time,
         nonce: req.nonce.to_string(),

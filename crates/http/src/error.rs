@@ -57,6 +57,10 @@ fn status_and_message(e: &Error) -> (StatusCode, String) {
         Error::Upstream { failure, message } => (upstream_status(*failure), message.clone()),
         Error::Store(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m.clone()),
         Error::Store(StoreError::Reference(m)) => (StatusCode::CONFLICT, m.clone()),
+        Error::Store(StoreError::Invalid(m)) => (
+            StatusCode::BAD_REQUEST,
+            format!("the database cannot store a value of this request: {m}"),
+        ),
         Error::Store(StoreError::Unavailable(_)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "the database is unavailable; retry shortly".to_string(),
@@ -136,7 +140,7 @@ impl IntoResponse for OAuthApiError {
         log(&self.0, status);
         let code = match &self.0 {
             Error::OAuth(o) => o.code.as_str(),
-            Error::Invalid(_) => "invalid_request",
+            Error::Invalid(_) | Error::Store(StoreError::Invalid(_)) => "invalid_request",
             Error::Unauthenticated(_) => "invalid_client",
             Error::Forbidden(_) => "access_denied",
             _ if status.is_server_error() && status != StatusCode::INTERNAL_SERVER_ERROR => {

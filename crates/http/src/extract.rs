@@ -19,6 +19,28 @@ use crate::{AppState, MAX_BODY_BYTES};
 /// The console's sign-in cookie.
 pub const SESSION_COOKIE: &str = "ferrodoor_session";
 
+/// PostgreSQL cannot store NUL in text (the query fails) and SQLite's `LIKE` stops at one
+/// (a filter `%\0%` matches every row): no input may carry it, on either backend.
+const NUL_REFUSED: &str = "text may not contain NUL (\\u0000) characters";
+
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+fn json_has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => has_nul(s),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| has_nul(k) || json_has_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether a form-encoded string (query or body) decodes to a NUL anywhere.
+pub fn form_has_nul(form: &[u8]) -> bool {
+    url::form_urlencoded::parse(form).any(|(k, v)| has_nul(&k) || has_nul(&v))
+}
+
 /// An authenticated caller.
 pub struct Caller(pub Principal);
 
@@ -40,6 +62,7 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
         .ok_or_else(|| Error::Unauthenticated("malformed Basic credentials".into()))?;
     let (id, secret) = decoded
         .split_once(':')
+        .filter(|_| !has_nul(&decoded))
         .ok_or_else(|| Error::Unauthenticated("malformed Basic credentials".into()))?;
     // RFC 6749 §2.3.1: both parts are form-urlencoded.
     let unescape = |s: &str| {
@@ -128,6 +151,9 @@ impl FromRequestParts<AppState> for Caller {
                 .map(|(_, v)| v.clone())
         };
         if let (Some(id), Some(secret)) = (param("clientId"), param("clientSecret")) {
+            if has_nul(&id) || has_nul(&secret) {
+                return Err(Error::Unauthenticated("malformed client credentials".into()).into());
+            }
             let app = core.authenticate_client(&id, &secret).await?;
             return Ok(Caller(Principal::Application(Box::new(app))));
         }
@@ -200,6 +226,9 @@ impl FromRequest<AppState> for JsonBody {
         if !value.is_object() {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         }
+        if json_has_nul(&value) {
+            return Err(ApiError::bad_request(NUL_REFUSED));
+        }
         Ok(JsonBody(value))
     }
 }
@@ -212,6 +241,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Q<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
+        if form_has_nul(query.as_bytes()) {
+            return Err(ApiError::bad_request(NUL_REFUSED));
+        }
         serde_urlencoded::from_str(query)
             .map(Q)
             .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
@@ -275,6 +307,9 @@ pub async fn oauth_params(
         }
     } else {
         params.extend(url::form_urlencoded::parse(&bytes).into_owned());
+    }
+    if params.iter().any(|(k, v)| has_nul(k) || has_nul(v)) {
+        return Err(Error::oauth(OAuthErrorCode::InvalidRequest, NUL_REFUSED).into());
     }
     Ok((headers, params))
 }

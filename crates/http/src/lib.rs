@@ -20,6 +20,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use routes::ROUTES;
 
 /// Largest request body accepted (JSON objects and forms are small; bigger is a mistake
 /// or an attack).

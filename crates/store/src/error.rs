@@ -13,6 +13,8 @@ pub(crate) fn db_error(err: sqlx::Error) -> StoreError {
                 StoreError::Reference(db.message().to_string())
             } else if is_unavailable_code(db.code().as_deref()) {
                 StoreError::Unavailable(db.message().to_string())
+            } else if is_invalid_value_code(db.code().as_deref()) {
+                StoreError::Invalid(db.message().to_string())
             } else {
                 StoreError::Other(db.to_string())
             }
@@ -50,6 +52,17 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
         Ok(n) => matches!(n & 0xff, 5 | 6 | 10 | 13 | 14),
         Err(_) => false,
     }
+}
+
+/// Database error codes that mean "this value cannot be stored": PostgreSQL's data
+/// exceptions (SQLSTATE class 22: a NUL in text, a number out of range, bad encoding);
+/// SQLite's TOOBIG (18) and MISMATCH (20).
+fn is_invalid_value_code(code: Option<&str>) -> bool {
+    let Some(code) = code else { return false };
+    if code.len() == 5 {
+        return code.starts_with("22");
+    }
+    matches!(code.parse::<u32>().map(|n| n & 0xff), Ok(18 | 20))
 }
 
 /// Gives a constraint violation a message that names the thing, not the constraint.
@@ -102,6 +115,17 @@ mod tests {
         assert!(!is_unavailable_code(Some("40001")));
         assert!(!is_unavailable_code(Some("2067"))); // SQLITE_CONSTRAINT_UNIQUE
         assert!(!is_unavailable_code(None));
+    }
+
+    #[test]
+    fn invalid_value_codes() {
+        for code in ["22021", "22P05", "22003", "22001", "18", "20"] {
+            assert!(is_invalid_value_code(Some(code)), "{code}");
+        }
+        for code in ["23505", "08006", "5", "2067", "42P01"] {
+            assert!(!is_invalid_value_code(Some(code)), "{code}");
+        }
+        assert!(!is_invalid_value_code(None));
     }
 
     #[test]

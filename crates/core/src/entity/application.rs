@@ -109,11 +109,30 @@ impl Application {
     }
 }
 
+/// Longest token lifetime an application may set (100 years): more would overflow the
+/// expiry arithmetic (`expireInHours: 1e308` made a token request panic).
+pub const MAX_TOKEN_HOURS: f64 = 876_000.0;
+
 fn hours_to_seconds(hours: f64, default_hours: f64) -> i64 {
     let h = if hours.is_finite() && hours > 0.0 {
-        hours
+        hours.min(MAX_TOKEN_HOURS)
     } else {
         default_hours
     };
     (h * 3600.0).round() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_are_bounded_and_default_when_unusable() {
+        assert_eq!(hours_to_seconds(2.0, 168.0), 7200);
+        assert_eq!(hours_to_seconds(f64::NAN, 168.0), 168 * 3600);
+        assert_eq!(hours_to_seconds(-1.0, 168.0), 168 * 3600);
+        let max = (MAX_TOKEN_HOURS * 3600.0) as i64;
+        assert_eq!(hours_to_seconds(1e308, 168.0), max);
+        assert_eq!(hours_to_seconds(f64::MAX, 168.0), max);
+    }
 }

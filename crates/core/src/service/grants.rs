@@ -153,10 +153,10 @@ impl Core {
                 scope: scope.to_string(),
                 token_type: "Bearer".into(),
                 grant_type: grant.to_string(),
-                expires_at: now.unix() + expires_in,
+                expires_at: now.unix().saturating_add(expires_in),
                 refresh_token_hash: with_refresh.then_some(refresh_hash),
                 refresh_expires_at: if with_refresh {
-                    now.unix() + app.refresh_token_seconds()
+                    now.unix().saturating_add(app.refresh_token_seconds())
                 } else {
                     0
                 },

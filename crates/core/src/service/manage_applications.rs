@@ -214,11 +214,16 @@ impl Core {
                 )));
             }
         }
-        if !(app.expire_in_hours.is_finite() && app.expire_in_hours > 0.0) {
-            return Err(Error::invalid("expireInHours must be a positive number"));
+        let max = crate::entity::MAX_TOKEN_HOURS;
+        if !(app.expire_in_hours > 0.0 && app.expire_in_hours <= max) {
+            return Err(Error::invalid(format!(
+                "expireInHours must be a positive number of at most {max}"
+            )));
         }
-        if !(app.refresh_expire_in_hours.is_finite() && app.refresh_expire_in_hours >= 0.0) {
-            return Err(Error::invalid("refreshExpireInHours must not be negative"));
+        if !(app.refresh_expire_in_hours >= 0.0 && app.refresh_expire_in_hours <= max) {
+            return Err(Error::invalid(format!(
+                "refreshExpireInHours must be between 0 and {max}"
+            )));
         }
         Ok(())
     }

@@ -28,6 +28,11 @@ use crate::store::Store;
 pub use auth::SignedIn;
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
+/// The fields each list may be filtered and sorted on.
+pub use manage_applications::APPLICATION_LIST_FIELDS;
+pub use manage_organizations::ORGANIZATION_LIST_FIELDS;
+pub use manage_providers::PROVIDER_LIST_FIELDS;
+pub use manage_users::USER_LIST_FIELDS;
 pub use wechat_login::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
 
 /// Settings the core needs from the server's configuration.

@@ -6,11 +6,9 @@
 //! carry a strict Content-Security-Policy: scripts and styles from this origin only, no
 //! inline code, no framing.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 
 use crate::AppState;
 
@@ -55,23 +53,15 @@ static ASSETS: &[Asset] = assets![
     "js/pages/snippet.js",
 ];
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(to_console))
-        .route("/console", get(to_console))
-        .route("/console/", get(index))
-        .route("/console/{*path}", get(asset))
-}
-
-async fn to_console() -> Redirect {
+pub async fn to_console() -> Redirect {
     Redirect::to(CONSOLE_PATH)
 }
 
-async fn index(State(state): State<AppState>) -> Response {
+pub async fn index(State(state): State<AppState>) -> Response {
     serve(&state, "index.html")
 }
 
-async fn asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+pub async fn asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
     serve(&state, &path)
 }
 

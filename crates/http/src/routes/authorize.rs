@@ -10,7 +10,8 @@ use ferrodoor_core::clock::Now;
 use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
 
 use crate::AppState;
-use crate::extract::{Q, read_body};
+use crate::error::ApiError;
+use crate::extract::{Q, form_has_nul, read_body};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct AuthorizeQs {
@@ -51,7 +52,16 @@ impl AuthorizeQs {
     }
 }
 
-pub async fn authorize_page(State(s): State<AppState>, Q(qs): Q<AuthorizeQs>) -> Response {
+/// A browser page: even a malformed query string is answered in HTML.
+pub async fn authorize_page(
+    State(s): State<AppState>,
+    qs: Result<Q<AuthorizeQs>, ApiError>,
+) -> Response {
+    let qs = match qs {
+        Ok(Q(qs)) => qs,
+        Err(ApiError::Http(status, msg)) => return error_page(status, &msg),
+        Err(e) => return e.into_response(),
+    };
     match s.core.check_authorize_request(&qs.request()).await {
         Ok(app) => page(StatusCode::OK, &qs, &app_title(&app), None),
         Err(e) => authorize_error(e),
@@ -63,6 +73,12 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
+    if form_has_nul(&body) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "the form may not contain NUL characters",
+        );
+    }
     let qs: AuthorizeQs = match serde_urlencoded::from_bytes(&body) {
         Ok(q) => q,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &format!("invalid form: {e}")),

@@ -2,9 +2,7 @@
 //! Lists put the total in `data2` when paged; changes answer `"Affected"`/`"Unaffected"`
 //! (and, new in Ferrodoor, the created object in `data2` of an `add-*`).
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use ferrodoor_core::clock::Now;
 use ferrodoor_core::entity::split_id;
 use ferrodoor_core::service::ListParams;
@@ -16,42 +14,6 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Q};
 use crate::response::Envelope;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/get-organizations", get(get_organizations))
-        .route("/api/get-organization", get(get_organization))
-        .route("/api/add-organization", post(add_organization))
-        .route("/api/update-organization", post(update_organization))
-        .route("/api/delete-organization", post(delete_organization))
-        .route("/api/get-applications", get(get_applications))
-        .route("/api/get-organization-applications", get(get_applications))
-        .route("/api/get-application", get(get_application))
-        .route("/api/add-application", post(add_application))
-        .route("/api/update-application", post(update_application))
-        .route("/api/delete-application", post(delete_application))
-        .route("/api/get-providers", get(get_providers))
-        .route("/api/get-global-providers", get(get_providers))
-        .route("/api/get-provider", get(get_provider))
-        .route("/api/add-provider", post(add_provider))
-        .route("/api/update-provider", post(update_provider))
-        .route("/api/delete-provider", post(delete_provider))
-        .route("/api/get-users", get(get_users))
-        .route("/api/get-global-users", get(get_users))
-        .route("/api/get-user-count", get(get_user_count))
-        .route("/api/get-user", get(get_user))
-        .route("/api/add-user", post(add_user))
-        .route("/api/update-user", post(update_user))
-        .route("/api/delete-user", post(delete_user))
-        .route("/api/get-user-identities", get(get_user_identities))
-        .route("/api/revoke-user-tokens", post(revoke_user_tokens))
-        .route(
-            "/api/regenerate-client-secret",
-            post(regenerate_client_secret),
-        )
-        .route("/api/get-server-info", get(get_server_info))
-        .route("/api/rotate-cert", post(rotate_cert))
-}
 
 /// Casdoor's list and lookup query parameters.
 #[derive(Debug, Default, Deserialize)]
@@ -123,7 +85,7 @@ fn target(qs: &ListQs, body: &Value) -> Result<(String, String), ApiError> {
     Ok((owner, name))
 }
 
-async fn get_organizations(
+pub async fn get_organizations(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -135,7 +97,7 @@ async fn get_organizations(
     ))
 }
 
-async fn get_organization(
+pub async fn get_organization(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -144,7 +106,7 @@ async fn get_organization(
     Ok(Envelope::ok(s.core.get_organization(&who, &name).await?))
 }
 
-async fn add_organization(
+pub async fn add_organization(
     State(s): State<AppState>,
     Caller(who): Caller,
     JsonBody(body): JsonBody,
@@ -156,7 +118,7 @@ async fn add_organization(
     Ok(Envelope::affected(true).with_data2(org))
 }
 
-async fn update_organization(
+pub async fn update_organization(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -168,7 +130,7 @@ async fn update_organization(
     ))
 }
 
-async fn delete_organization(
+pub async fn delete_organization(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -180,7 +142,7 @@ async fn delete_organization(
     ))
 }
 
-async fn get_applications(
+pub async fn get_applications(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -193,7 +155,7 @@ async fn get_applications(
     ))
 }
 
-async fn get_application(
+pub async fn get_application(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -202,7 +164,7 @@ async fn get_application(
     Ok(Envelope::ok(s.core.get_application(&who, &name).await?))
 }
 
-async fn add_application(
+pub async fn add_application(
     State(s): State<AppState>,
     Caller(who): Caller,
     JsonBody(body): JsonBody,
@@ -214,7 +176,7 @@ async fn add_application(
     Ok(Envelope::affected(true).with_data2(app))
 }
 
-async fn update_application(
+pub async fn update_application(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -226,7 +188,7 @@ async fn update_application(
     ))
 }
 
-async fn delete_application(
+pub async fn delete_application(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -238,7 +200,7 @@ async fn delete_application(
     ))
 }
 
-async fn get_providers(
+pub async fn get_providers(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -252,7 +214,7 @@ async fn get_providers(
     ))
 }
 
-async fn get_provider(
+pub async fn get_provider(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -261,7 +223,7 @@ async fn get_provider(
     Ok(Envelope::ok(s.core.get_provider(&who, &name).await?))
 }
 
-async fn add_provider(
+pub async fn add_provider(
     State(s): State<AppState>,
     Caller(who): Caller,
     JsonBody(body): JsonBody,
@@ -270,7 +232,7 @@ async fn add_provider(
     Ok(Envelope::affected(true).with_data2(provider))
 }
 
-async fn update_provider(
+pub async fn update_provider(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -282,7 +244,7 @@ async fn update_provider(
     ))
 }
 
-async fn delete_provider(
+pub async fn delete_provider(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -294,7 +256,7 @@ async fn delete_provider(
     ))
 }
 
-async fn get_users(
+pub async fn get_users(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -306,7 +268,7 @@ async fn get_users(
     ))
 }
 
-async fn get_user_count(
+pub async fn get_user_count(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -324,7 +286,7 @@ async fn get_user_count(
     ))
 }
 
-async fn get_user(
+pub async fn get_user(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -333,7 +295,7 @@ async fn get_user(
     Ok(Envelope::ok(s.core.get_user(&who, &owner, &name).await?))
 }
 
-async fn add_user(
+pub async fn add_user(
     State(s): State<AppState>,
     Caller(who): Caller,
     JsonBody(body): JsonBody,
@@ -344,7 +306,7 @@ async fn add_user(
 
 /// Target: `?id=owner/name`, else the body's `owner`/`name` (the seeds send those), else
 /// the caller themselves.
-async fn update_user(
+pub async fn update_user(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -368,7 +330,7 @@ async fn update_user(
     ))
 }
 
-async fn delete_user(
+pub async fn delete_user(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -380,7 +342,7 @@ async fn delete_user(
     ))
 }
 
-async fn get_user_identities(
+pub async fn get_user_identities(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -391,7 +353,7 @@ async fn get_user_identities(
     ))
 }
 
-async fn revoke_user_tokens(
+pub async fn revoke_user_tokens(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -402,7 +364,7 @@ async fn revoke_user_tokens(
     ))
 }
 
-async fn regenerate_client_secret(
+pub async fn regenerate_client_secret(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,
@@ -414,7 +376,7 @@ async fn regenerate_client_secret(
 }
 
 /// What the console needs to know about this server (admins only).
-async fn get_server_info(
+pub async fn get_server_info(
     State(s): State<AppState>,
     Caller(who): Caller,
 ) -> Result<Envelope, ApiError> {
@@ -430,7 +392,7 @@ async fn get_server_info(
 }
 
 /// Replaces a signing certificate by a new one; the old one keeps verifying its tokens.
-async fn rotate_cert(
+pub async fn rotate_cert(
     State(s): State<AppState>,
     Caller(who): Caller,
     Q(qs): Q<ListQs>,

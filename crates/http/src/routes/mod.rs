@@ -1,4 +1,8 @@
 //! Route table. Paths and JSON shapes are Casdoor's.
+//!
+//! Every route is listed once, in [`table!`], which builds both the router and [`ROUTES`]
+//! (path and methods): the OpenAPI document (`crates/http/openapi.json`) is checked against
+//! that list, so a route cannot be added without documenting it.
 
 mod account;
 mod authorize;
@@ -9,46 +13,160 @@ mod wechat;
 mod wellknown;
 
 use axum::Router;
-use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::console;
+use management as m;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/login/oauth/access_token", post(token::token_endpoint))
-        .route("/oauth/token", post(token::token_endpoint))
-        .route(
-            "/api/login/oauth/refresh_token",
-            post(token::token_endpoint),
-        )
-        .route(
-            "/login/oauth/authorize",
-            get(authorize::authorize_page).post(authorize::authorize_submit),
-        )
-        .route("/api/login/oauth/introspect", post(oauth::introspect))
-        .route("/api/login/oauth/revoke", post(oauth::revoke))
-        .route("/api/bind-wechat", post(wechat::bind))
-        .route("/api/unbind-wechat", post(wechat::unbind))
-        .route("/api/get-identity-events", get(wechat::events))
-        .route("/api/wechat/decrypt", post(wechat::decrypt))
-        .route(
-            "/api/wechat/verify-signature",
-            post(wechat::verify_signature),
-        )
-        .route("/api/login", post(account::login))
-        .route("/api/logout", get(account::logout).post(account::logout))
-        .route("/api/get-account", get(account::get_account))
-        .route(
-            "/api/userinfo",
-            get(account::userinfo).post(account::userinfo),
-        )
-        .route(
-            "/.well-known/openid-configuration",
-            get(wellknown::discovery),
-        )
-        .route("/.well-known/jwks", get(wellknown::jwks))
-        .route("/api/health", get(wellknown::health))
-        .merge(management::routes())
-        .merge(crate::console::routes())
-        .fallback(wellknown::not_found)
+/// `path => method(handler).method(handler)…;` → the router and the (path, methods) list.
+macro_rules! table {
+    ($($path:literal => $m1:ident($h1:path) $(. $m:ident($h:path))*;)*) => {
+        /// Every route served: (path in axum syntax, lowercase methods).
+        pub const ROUTES: &[(&str, &[&str])] = &[$(($path, &[stringify!($m1) $(, stringify!($m))*])),*];
+
+        pub fn routes() -> Router<AppState> {
+            Router::new()
+                $(.route($path, axum::routing::$m1($h1) $(.$m($h))*))*
+                .fallback(wellknown::not_found)
+        }
+    };
+}
+
+table! {
+    // OAuth 2.0 / OpenID Connect
+    "/api/login/oauth/access_token" => post(token::token_endpoint);
+    "/oauth/token" => post(token::token_endpoint);
+    "/api/login/oauth/refresh_token" => post(token::token_endpoint);
+    "/login/oauth/authorize" => get(authorize::authorize_page).post(authorize::authorize_submit);
+    "/api/login/oauth/introspect" => post(oauth::introspect);
+    "/api/login/oauth/revoke" => post(oauth::revoke);
+    "/.well-known/openid-configuration" => get(wellknown::discovery);
+    "/.well-known/jwks" => get(wellknown::jwks);
+    // WeChat
+    "/api/bind-wechat" => post(wechat::bind);
+    "/api/unbind-wechat" => post(wechat::unbind);
+    "/api/get-identity-events" => get(wechat::events);
+    "/api/wechat/decrypt" => post(wechat::decrypt);
+    "/api/wechat/verify-signature" => post(wechat::verify_signature);
+    // Account
+    "/api/login" => post(account::login);
+    "/api/logout" => get(account::logout).post(account::logout);
+    "/api/get-account" => get(account::get_account);
+    "/api/userinfo" => get(account::userinfo).post(account::userinfo);
+    // Server
+    "/api/health" => get(wellknown::health);
+    "/api/openapi.json" => get(wellknown::openapi);
+    // Casdoor serves its API description under /swagger.
+    "/swagger/openapi.json" => get(wellknown::openapi);
+    "/api/get-server-info" => get(m::get_server_info);
+    // Management
+    "/api/get-organizations" => get(m::get_organizations);
+    "/api/get-organization" => get(m::get_organization);
+    "/api/add-organization" => post(m::add_organization);
+    "/api/update-organization" => post(m::update_organization);
+    "/api/delete-organization" => post(m::delete_organization);
+    "/api/get-applications" => get(m::get_applications);
+    "/api/get-organization-applications" => get(m::get_applications);
+    "/api/get-application" => get(m::get_application);
+    "/api/add-application" => post(m::add_application);
+    "/api/update-application" => post(m::update_application);
+    "/api/delete-application" => post(m::delete_application);
+    "/api/regenerate-client-secret" => post(m::regenerate_client_secret);
+    "/api/rotate-cert" => post(m::rotate_cert);
+    "/api/get-providers" => get(m::get_providers);
+    "/api/get-global-providers" => get(m::get_providers);
+    "/api/get-provider" => get(m::get_provider);
+    "/api/add-provider" => post(m::add_provider);
+    "/api/update-provider" => post(m::update_provider);
+    "/api/delete-provider" => post(m::delete_provider);
+    "/api/get-users" => get(m::get_users);
+    "/api/get-global-users" => get(m::get_users);
+    "/api/get-user-count" => get(m::get_user_count);
+    "/api/get-user" => get(m::get_user);
+    "/api/add-user" => post(m::add_user);
+    "/api/update-user" => post(m::update_user);
+    "/api/delete-user" => post(m::delete_user);
+    "/api/get-user-identities" => get(m::get_user_identities);
+    "/api/revoke-user-tokens" => post(m::revoke_user_tokens);
+    // Admin console
+    "/" => get(console::to_console);
+    "/console" => get(console::to_console);
+    "/console/" => get(console::index);
+    "/console/{*path}" => get(console::asset);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::ROUTES;
+    use super::wellknown::OPENAPI;
+
+    const METHODS: &[&str] = &[
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+
+    /// (OpenAPI path, method) of every route the router serves.
+    fn served() -> BTreeSet<(String, String)> {
+        ROUTES
+            .iter()
+            .flat_map(|(path, methods)| {
+                let path = path.replace("{*", "{");
+                methods.iter().map(move |m| (path.clone(), m.to_string()))
+            })
+            .collect()
+    }
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+        let paths = doc["paths"].as_object().expect("paths");
+        paths
+            .iter()
+            .flat_map(|(path, item)| {
+                let item = item.as_object().expect("path item");
+                item.keys()
+                    .filter(|k| METHODS.contains(&k.as_str()))
+                    .map(move |m| (path.clone(), m.clone()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_route_served() {
+        let (served, documented) = (served(), documented());
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unserved: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && unserved.is_empty(),
+            "served but not in crates/http/openapi.json: {undocumented:?}; \
+             documented but not served: {unserved:?}"
+        );
+        assert!(served.len() > 50, "the route table lost routes");
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+        fn walk(v: &Value, doc: &Value, bad: &mut Vec<String>) {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        let pointer = r.trim_start_matches('#');
+                        if doc.pointer(pointer).is_none() {
+                            bad.push(r.clone());
+                        }
+                    }
+                    map.values().for_each(|v| walk(v, doc, bad));
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, doc, bad)),
+                _ => {}
+            }
+        }
+        let mut bad = Vec::new();
+        walk(&doc, &doc, &mut bad);
+        assert!(bad.is_empty(), "dangling $ref: {bad:?}");
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
 }

@@ -36,3 +36,16 @@ pub async fn not_found(uri: Uri) -> ApiError {
         format!("no such endpoint: {}", uri.path()),
     )
 }
+
+/// The OpenAPI document, embedded at compile time.
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// `GET /api/openapi.json`: the document, its server being this server's public origin and
+/// its version this build's.
+pub async fn openapi(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut doc: Value = serde_json::from_str(OPENAPI)
+        .map_err(|e| ferrodoor_core::Error::Internal(format!("openapi.json: {e}")))?;
+    doc["servers"] = json!([{ "url": state.origin }]);
+    doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
+    Ok(Json(doc))
+}

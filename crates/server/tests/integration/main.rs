@@ -9,6 +9,8 @@ mod faults;
 mod grants;
 mod management;
 mod oidc;
+mod openapi;
+mod probes;
 mod tcp_proxy;
 mod two_nodes;
 mod wechat_accounts;

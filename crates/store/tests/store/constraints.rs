@@ -1,6 +1,7 @@
 //! Unique keys, foreign keys and the user cascade.
 
 use ferrodoor_core::entity::{Cert, Provider};
+use ferrodoor_core::store::StoreError;
 
 use crate::fixtures::*;
 use crate::{committed, rolled_back};
@@ -280,6 +281,22 @@ async fn deleting_a_user_removes_its_identities_tokens_and_sessions() {
             .delete_user("test", "alice")
             .await
             .expect("delete")));
+    })
+    .await;
+}
+
+// Defense in depth behind the HTTP layer's NUL check: a value PostgreSQL cannot hold is the
+// request's fault (400), not a server error (500).
+#[tokio::test]
+async fn values_the_database_cannot_hold_are_invalid() {
+    on_both(|env| async move {
+        let r = rolled_back!(env, |tx| tx.insert_organization(&org("a\0b")).await);
+        if env.is_postgres() {
+            assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+        } else {
+            // SQLite stores it; the HTTP layer refuses NUL before it gets here.
+            assert!(r.is_ok(), "{r:?}");
+        }
     })
     .await;
 }
