@@ -28,7 +28,11 @@ use crate::store::Store;
 pub use auth::SignedIn;
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
-pub use wechat_login::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
+pub use manage_applications::check_application_values;
+pub use manage_users::{apply_user_patch, user_patch};
+pub use wechat_login::{
+    MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
+};
 
 /// Settings the core needs from the server's configuration.
 #[derive(Debug, Clone)]
