@@ -204,12 +204,12 @@ pub fn verify_access_token(
     let mut validation = Validation::new(key.algorithm);
     validation.set_issuer(&[issuer]);
     validation.validate_aud = false;
-    validation.validate_nbf = true;
-    validation.leeway = 0;
     validation.set_required_spec_claims(&["exp", "iss", "sub", "jti"]);
-    // jsonwebtoken reads the system clock; check against our `now` ourselves as well so
-    // tests with an injected clock are honest.
+    // jsonwebtoken reads the system clock with its own leeway; `exp` and `nbf` are checked
+    // below against our `now` instead, so an injected clock is honest and a token from a
+    // node whose clock runs a little ahead is not refused (found by fuzz/jwt).
     validation.validate_exp = false;
+    validation.validate_nbf = false;
     let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
         .map_err(|e| invalid_token(&format!("token rejected: {e}")))?;
     let claims = data.claims;
@@ -319,6 +319,37 @@ mod tests {
         let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k1"}"#);
         let unsigned = format!("{none_header}.{}.", parts[1]);
         assert!(verify_access_token(&key, "http://iss", &unsigned, now).is_err());
+    }
+
+    /// Another node's clock may run ahead: a token it signed is good here at once (the
+    /// 60 s `nbf` allowance), judged by the injected clock, not the system clock.
+    #[test]
+    fn tokens_signed_slightly_in_the_future_verify() {
+        let (key, app, user) = setup();
+        let now = Now::wall_clock();
+        let jwt = sign_access_token(
+            &key,
+            "http://iss",
+            &request(&app, &user),
+            now.plus_seconds(30),
+        )
+        .unwrap();
+        assert!(verify_access_token(&key, "http://iss", &jwt, now).is_ok());
+        let far = sign_access_token(
+            &key,
+            "http://iss",
+            &request(&app, &user),
+            now.plus_seconds(600),
+        )
+        .unwrap();
+        assert!(verify_access_token(&key, "http://iss", &far, now).is_err());
+        // Far from the system clock, the injected one decides.
+        let past = Now::from_unix(1_000_000_000);
+        let old = sign_access_token(&key, "http://iss", &request(&app, &user), past).unwrap();
+        assert!(verify_access_token(&key, "http://iss", &old, past.plus_seconds(1)).is_ok());
+        let future = Now::from_unix(4_000_000_000);
+        let later = sign_access_token(&key, "http://iss", &request(&app, &user), future).unwrap();
+        assert!(verify_access_token(&key, "http://iss", &later, future).is_ok());
     }
 
     #[test]

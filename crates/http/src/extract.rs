@@ -256,15 +256,35 @@ pub async fn oauth_params(
     state: &AppState,
 ) -> Result<(HeaderMap, Vec<(String, String)>), OAuthApiError> {
     let headers = req.headers().clone();
-    let mut params: Vec<(String, String)> = req
-        .uri()
-        .query()
+    let query = req.uri().query().map(str::to_owned);
+    let bytes = read_body(req, state).await.map_err(|e| match e {
+        ApiError::Http(_, msg) | ApiError::Core(Error::Invalid(msg)) => {
+            OAuthApiError(Error::oauth(OAuthErrorCode::InvalidRequest, msg))
+        }
+        ApiError::Core(e) => OAuthApiError(e),
+    })?;
+    let params = parse_oauth_params(query.as_deref(), &headers, &bytes)?;
+    Ok((headers, params))
+}
+
+/// The parameters of an OAuth request, in order: the query's, then the body's (a JSON
+/// object when the content type says so, else a form). Separate from [`oauth_params`] so
+/// the parsing can be fuzzed without a server.
+pub fn parse_oauth_params(
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Error> {
+    let mut params: Vec<(String, String)> = query
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .into_owned()
                 .collect()
         })
         .unwrap_or_default();
+    if body.is_empty() {
+        return Ok(params);
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -274,17 +294,8 @@ pub async fn oauth_params(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let bytes = read_body(req, state).await.map_err(|e| match e {
-        ApiError::Http(_, msg) | ApiError::Core(Error::Invalid(msg)) => {
-            OAuthApiError(Error::oauth(OAuthErrorCode::InvalidRequest, msg))
-        }
-        ApiError::Core(e) => OAuthApiError(e),
-    })?;
-    if bytes.is_empty() {
-        return Ok((headers, params));
-    }
     if content_type == "application/json" {
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
             Error::oauth(
                 OAuthErrorCode::InvalidRequest,
                 format!("invalid JSON body: {e}"),
@@ -294,8 +305,7 @@ pub async fn oauth_params(
             return Err(Error::oauth(
                 OAuthErrorCode::InvalidRequest,
                 "the JSON body must be an object",
-            )
-            .into());
+            ));
         };
         for (k, v) in map {
             let v = match v {
@@ -306,10 +316,10 @@ pub async fn oauth_params(
             params.push((k, v));
         }
     } else {
-        params.extend(url::form_urlencoded::parse(&bytes).into_owned());
+        params.extend(url::form_urlencoded::parse(body).into_owned());
     }
     if params.iter().any(|(k, v)| has_nul(k) || has_nul(v)) {
-        return Err(Error::oauth(OAuthErrorCode::InvalidRequest, NUL_REFUSED).into());
+        return Err(Error::oauth(OAuthErrorCode::InvalidRequest, NUL_REFUSED));
     }
-    Ok((headers, params))
+    Ok(params)
 }

@@ -22,6 +22,13 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 pub use routes::ROUTES;
 
+/// The token endpoint's request parsing, as the handlers run it; public for the fuzz
+/// harness (`crates/fuzz-harness`).
+pub mod parsing {
+    pub use crate::extract::{basic_credentials, parse_oauth_params};
+    pub use crate::routes::token::token_params;
+}
+
 /// Largest request body accepted (JSON objects and forms are small; bigger is a mistake
 /// or an attack).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -145,15 +145,17 @@ pub fn session_signature(session_key: &str, message: &str) -> String {
 /// Decodes base64 that may have been mangled in transit: line breaks are
 /// dropped, and spaces become `+` again, since a `+` in an unencoded form or
 /// query value arrives as a space (a known cause of "decryption fails").
+/// Spaces are not trimmed first: a leading or trailing `+` arrives as one
+/// (found by fuzz/wechat_crypto). Only if that does not decode are outer
+/// spaces taken for stray whitespace.
 fn decode(b64: &str, what: &'static str) -> Result<Vec<u8>, CryptoError> {
     let cleaned: String = b64
-        .trim()
         .chars()
         .filter(|c| !matches!(c, '\r' | '\n' | '\t'))
-        .map(|c| if c == ' ' { '+' } else { c })
         .collect();
     LENIENT_BASE64
-        .decode(&cleaned)
+        .decode(cleaned.replace(' ', "+"))
+        .or_else(|_| LENIENT_BASE64.decode(cleaned.trim().replace(' ', "+")))
         .map_err(|_| CryptoError::BadBase64(what))
 }
 
@@ -379,5 +381,29 @@ mod tests {
             session_signature("o0q0otL8aEzpcZL/FT9WsQ==", r#"{"foo":"bar"}"#),
             with_bytes
         );
+    }
+
+    /// A `+` at either end of the base64 arrives as a space too (found by fuzzing: the
+    /// spaces used to be trimmed away first, so ~1 in 64 ciphertexts failed).
+    #[test]
+    fn plus_at_either_end_survives_an_unencoded_form() {
+        let (mut leading, mut trailing) = (0, 0);
+        for i in 0..3000 {
+            let plain = format!(r#"{{"n":"{i:09}","watermark":{{"appid":"wxa"}}}}"#);
+            let encrypted = encrypt_data(DEMO_SESSION_KEY, DEMO_IV, plain.as_bytes()).unwrap();
+            let (starts, ends) = (encrypted.starts_with('+'), encrypted.ends_with('+'));
+            if !(starts || ends) {
+                continue;
+            }
+            leading += usize::from(starts);
+            trailing += usize::from(ends);
+            let mangled = encrypted.replace('+', " ");
+            let data = decrypt_data(DEMO_SESSION_KEY, DEMO_IV, &mangled, "wxa").unwrap();
+            assert_eq!(data["watermark"]["appid"], "wxa");
+        }
+        assert!(leading > 0 && trailing > 0, "{leading} {trailing}");
+        // Stray outer whitespace is still tolerated.
+        let padded = format!(" {DEMO_ENCRYPTED} \n");
+        assert!(decrypt_data(DEMO_SESSION_KEY, DEMO_IV, &padded, DEMO_APPID).is_ok());
     }
 }

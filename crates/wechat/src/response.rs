@@ -94,7 +94,8 @@ pub struct Watermark {
     pub timestamp: i64,
 }
 
-pub(crate) fn parse_code_session(body: &[u8]) -> Result<CodeSession, WeChatError> {
+/// Reads a `jscode2session` answer (also the fuzz harness's entry point).
+pub fn parse_code_session(body: &[u8]) -> Result<CodeSession, WeChatError> {
     let object = parse_success_object(body)?;
     Ok(CodeSession {
         openid: required_string(&object, "openid")?,
@@ -103,7 +104,8 @@ pub(crate) fn parse_code_session(body: &[u8]) -> Result<CodeSession, WeChatError
     })
 }
 
-pub(crate) fn parse_access_token(body: &[u8]) -> Result<AccessToken, WeChatError> {
+/// Reads a `stable_token` answer.
+pub fn parse_access_token(body: &[u8]) -> Result<AccessToken, WeChatError> {
     let object = parse_success_object(body)?;
     Ok(AccessToken {
         access_token: required_string(&object, "access_token")?,
@@ -113,7 +115,8 @@ pub(crate) fn parse_access_token(body: &[u8]) -> Result<AccessToken, WeChatError
     })
 }
 
-pub(crate) fn parse_phone_info(body: &[u8]) -> Result<PhoneInfo, WeChatError> {
+/// Reads a `getuserphonenumber` answer.
+pub fn parse_phone_info(body: &[u8]) -> Result<PhoneInfo, WeChatError> {
     let object = parse_success_object(body)?;
     let phone = required_object(&object, "phone_info")?;
     let watermark = required_object(phone, "watermark")?;

@@ -109,17 +109,25 @@ impl Application {
     }
 }
 
-/// Longest token lifetime an application may set (100 years): more would overflow the
-/// expiry arithmetic (`expireInHours: 1e308` made a token request panic).
-pub const MAX_TOKEN_HOURS: f64 = 876_000.0;
+/// The longest token lifetime an application may set: ten years. Far larger values would
+/// overflow expiry times (found by fuzz/manage_json).
+pub const MAX_TOKEN_HOURS: f64 = 87_600.0;
 
+/// Whole seconds, at least one and at most [`MAX_TOKEN_HOURS`] (values stored before the
+/// update-application check existed are brought into range too).
 fn hours_to_seconds(hours: f64, default_hours: f64) -> i64 {
     let h = if hours.is_finite() && hours > 0.0 {
         hours.min(MAX_TOKEN_HOURS)
     } else {
         default_hours
     };
-    (h * 3600.0).round() as i64
+    ((h * 3600.0).round() as i64).max(1)
+}
+
+/// Whether `hours` is a lifetime an application may set: at least one second (rounded),
+/// at most [`MAX_TOKEN_HOURS`].
+pub fn valid_token_hours(hours: f64) -> bool {
+    hours.is_finite() && (hours * 3600.0).round() >= 1.0 && hours <= MAX_TOKEN_HOURS
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ mod session;
 mod token;
 mod user;
 
-pub use application::{Application, MAX_TOKEN_HOURS, ProviderItem};
+pub use application::{Application, MAX_TOKEN_HOURS, ProviderItem, valid_token_hours};
 pub use authorization_code::AuthorizationCode;
 pub use cert::Cert;
 pub use identity::WeChatIdentity;

@@ -7,7 +7,10 @@ use super::manage_providers::mask_provider;
 use super::{Core, ListParams};
 use crate::authz::{AdminScope, Principal, require_admin_of};
 use crate::clock::Now;
-use crate::entity::{Application, BUILT_IN_APP, BUILT_IN_CERT, GLOBAL_OWNER, MASK, validate_name};
+use crate::entity::{
+    Application, BUILT_IN_APP, BUILT_IN_CERT, GLOBAL_OWNER, MASK, MAX_TOKEN_HOURS,
+    valid_token_hours, validate_name,
+};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_APPLICATION_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
@@ -204,29 +207,33 @@ impl Core {
                 )));
             }
         }
-        for uri in &app.redirect_uris {
-            let parsed = url::Url::parse(uri).map_err(|_| {
-                Error::invalid(format!("redirect URI {uri:?} is not an absolute URL"))
-            })?;
-            if parsed.fragment().is_some() {
-                return Err(Error::invalid(format!(
-                    "redirect URI {uri:?} must not have a fragment"
-                )));
-            }
-        }
-        let max = crate::entity::MAX_TOKEN_HOURS;
-        if !(app.expire_in_hours > 0.0 && app.expire_in_hours <= max) {
-            return Err(Error::invalid(format!(
-                "expireInHours must be a positive number of at most {max}"
-            )));
-        }
-        if !(app.refresh_expire_in_hours >= 0.0 && app.refresh_expire_in_hours <= max) {
-            return Err(Error::invalid(format!(
-                "refreshExpireInHours must be between 0 and {max}"
-            )));
-        }
-        Ok(())
+        check_application_values(app)
     }
+}
+
+/// The checks of an application that need no database: redirect URIs and token lifetimes.
+pub fn check_application_values(app: &Application) -> Result<()> {
+    for uri in &app.redirect_uris {
+        let parsed = url::Url::parse(uri)
+            .map_err(|_| Error::invalid(format!("redirect URI {uri:?} is not an absolute URL")))?;
+        if parsed.fragment().is_some() {
+            return Err(Error::invalid(format!(
+                "redirect URI {uri:?} must not have a fragment"
+            )));
+        }
+    }
+    if !valid_token_hours(app.expire_in_hours) {
+        return Err(Error::invalid(format!(
+            "expireInHours must be at least one second and at most {MAX_TOKEN_HOURS} hours"
+        )));
+    }
+    // 0: the same as the access token.
+    if app.refresh_expire_in_hours != 0.0 && !valid_token_hours(app.refresh_expire_in_hours) {
+        return Err(Error::invalid(format!(
+            "refreshExpireInHours must be 0 (as expireInHours), or at least one second and at most {MAX_TOKEN_HOURS} hours"
+        )));
+    }
+    Ok(())
 }
 
 fn write_error(e: StoreError, app: &Application) -> Error {
@@ -237,5 +244,57 @@ fn write_error(e: StoreError, app: &Application) -> Error {
             app.organization
         )),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(expire: f64, refresh: f64) -> Application {
+        Application {
+            expire_in_hours: expire,
+            refresh_expire_in_hours: refresh,
+            ..Application::default()
+        }
+    }
+
+    /// Found by fuzz/manage_json: a tiny `expireInHours` gave 0-second tokens (expired when
+    /// issued) and a huge one overflowed every expiry time.
+    #[test]
+    fn token_lifetimes_are_usable_or_refused() {
+        for (expire, refresh) in [
+            (1e-9, 0.0),
+            (1e300, 0.0),
+            (87_601.0, 0.0),
+            (1.0, 1e300),
+            (1.0, 1e-9),
+            (1.0, -1.0),
+        ] {
+            assert!(
+                matches!(
+                    check_application_values(&app(expire, refresh)),
+                    Err(Error::Invalid(_))
+                ),
+                "{expire} {refresh}"
+            );
+        }
+        for (expire, refresh) in [
+            (0.0003, 0.0),
+            (168.0, 0.0),
+            (MAX_TOKEN_HOURS, MAX_TOKEN_HOURS),
+        ] {
+            assert!(check_application_values(&app(expire, refresh)).is_ok());
+        }
+        // Rows stored before the check still give lifetimes a login can use.
+        let now = 1_800_000_000i64;
+        for a in [app(1e-9, 1e-9), app(1e300, 1e300)] {
+            for seconds in [a.access_token_seconds(), a.refresh_token_seconds()] {
+                assert!(
+                    seconds >= 1 && now.checked_add(seconds).is_some(),
+                    "{seconds}"
+                );
+            }
+        }
     }
 }

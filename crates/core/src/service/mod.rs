@@ -30,10 +30,14 @@ pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
 /// The fields each list may be filtered and sorted on.
 pub use manage_applications::APPLICATION_LIST_FIELDS;
+pub use manage_applications::check_application_values;
 pub use manage_organizations::ORGANIZATION_LIST_FIELDS;
 pub use manage_providers::PROVIDER_LIST_FIELDS;
 pub use manage_users::USER_LIST_FIELDS;
-pub use wechat_login::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
+pub use manage_users::{apply_user_patch, user_patch};
+pub use wechat_login::{
+    MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
+};
 
 /// Settings the core needs from the server's configuration.
 #[derive(Debug, Clone)]

@@ -150,6 +150,40 @@ const CODE_LIFETIME_SECONDS: i64 = 300;
 const LOGIN_ATTEMPTS: usize = 5;
 const MAX_PROFILE_FIELD: usize = 1024;
 
+/// The mini-program login's own parameters, checked before anything is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MiniProgramLogin<'a> {
+    /// The `wx.login` code (its format is checked when it is exchanged).
+    pub code: &'a str,
+    pub nickname: Option<&'a str>,
+    pub avatar: Option<&'a str>,
+    /// Empty when no phone number is asked for.
+    pub phone_code: &'a str,
+}
+
+impl<'a> MiniProgramLogin<'a> {
+    pub fn from_params(params: &'a TokenParams) -> Result<Self> {
+        if params.code.trim().is_empty() {
+            return Err(Error::oauth(
+                Code::InvalidRequest,
+                "code is required (the code from wx.login)",
+            ));
+        }
+        let nickname = profile_field("username", &params.username)?;
+        let avatar = profile_field("avatar", &params.avatar)?;
+        let phone_code = params.phone_code.trim();
+        if phone_code.len() > 256 {
+            return Err(Error::oauth(Code::InvalidRequest, "phone_code is too long"));
+        }
+        Ok(MiniProgramLogin {
+            code: &params.code,
+            nickname,
+            avatar,
+            phone_code,
+        })
+    }
+}
+
 struct LoginInput<'a> {
     app: &'a Application,
     org: &'a Organization,
@@ -182,18 +216,12 @@ impl Core {
         now: Now,
     ) -> Result<TokenResponse> {
         let app = self.application_by_client_id(&params.client_id).await?;
-        if params.code.trim().is_empty() {
-            return Err(Error::oauth(
-                Code::InvalidRequest,
-                "code is required (the code from wx.login)",
-            ));
-        }
-        let nickname = profile_field("username", &params.username)?;
-        let avatar = profile_field("avatar", &params.avatar)?;
-        let phone_code = params.phone_code.trim();
-        if phone_code.len() > 256 {
-            return Err(Error::oauth(Code::InvalidRequest, "phone_code is too long"));
-        }
+        let MiniProgramLogin {
+            code,
+            nickname,
+            avatar,
+            phone_code,
+        } = MiniProgramLogin::from_params(params)?;
         let provider = self.miniprogram_provider(&app).await?;
         let org = self
             .store
@@ -202,9 +230,7 @@ impl Core {
             .ok_or_else(|| {
                 Error::Internal(format!("application {} has no organization", app.name))
             })?;
-        let session = self
-            .exchange_login_code(&provider, &params.code, now)
-            .await?;
+        let session = self.exchange_login_code(&provider, code, now).await?;
         let phone = if phone_code.is_empty() {
             None
         } else {

@@ -8,7 +8,7 @@ mod account;
 mod authorize;
 mod management;
 mod oauth;
-mod token;
+pub(crate) mod token;
 mod wechat;
 mod wellknown;
 

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use ferrodoor_core::clock::Now;
 use ferrodoor_core::service::TokenParams;
@@ -17,21 +17,28 @@ pub async fn token_endpoint(
     req: Request,
 ) -> Result<Response, OAuthApiError> {
     let (headers, raw) = oauth_params(req, &state).await?;
-    let mut params = to_token_params(&raw)?;
-    // Casdoor falls back to HTTP Basic when the body names no client.
-    if params.client_id.is_empty()
-        && params.client_secret.is_empty()
-        && let Some((id, secret)) = basic_credentials(&headers)?
-    {
-        params.client_id = id;
-        params.client_secret = secret;
-    }
+    let params = token_params(&headers, &raw)?;
     let answer = state.core.token_endpoint(params, Now::wall_clock()).await?;
     let mut response = Json(answer).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The token endpoint's parameters from the raw request parameters and headers, as the
+/// handler reads them (public so the fuzz harness drives exactly this).
+pub fn token_params(headers: &HeaderMap, raw: &[(String, String)]) -> Result<TokenParams, Error> {
+    let mut params = to_token_params(raw)?;
+    // Casdoor falls back to HTTP Basic when the body names no client.
+    if params.client_id.is_empty()
+        && params.client_secret.is_empty()
+        && let Some((id, secret)) = basic_credentials(headers)?
+    {
+        params.client_id = id;
+        params.client_secret = secret;
+    }
+    Ok(params)
 }
 
 /// The first non-empty value of each parameter; the same parameter with two different
