@@ -29,7 +29,14 @@ const MAX_CONNECTIONS: u32 = 16;
 /// The acquire timeout also bounds connecting: an unreachable database answers 503 after
 /// it, not a minute later.
 pub(crate) async fn connect(url: &str, pool: PoolSettings) -> StoreResult<Backend> {
-    let options = PgConnectOptions::from_str(url).map_err(db_error)?;
+    // Plan every statement with its real parameters and the tables' current size. With
+    // cached generic plans, a plan made while a table was empty (a fresh deployment) kept
+    // being used after a burst of sign-ups filled it: logins looked their user up through
+    // the wrong index, 17–25 ms instead of 0.2 ms (see BENCHMARKS.md). Planning these
+    // small statements costs a fraction of a millisecond.
+    let options = PgConnectOptions::from_str(url)
+        .map_err(db_error)?
+        .options([("plan_cache_mode", "force_custom_plan")]);
     let pool = PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(pool.acquire_timeout)
