@@ -103,15 +103,17 @@ async fn measure_backend(
         Some(db) => db.url().to_string(),
         None => format!("sqlite://{}/bench.db", dir.display()),
     };
-    let (server, cold) = procs::server(
-        &args.bin,
-        dir,
-        &url,
-        emulator,
-        ADMIN_PASSWORD,
-        &args.signing_algorithm,
-    )
-    .await?;
+    let start = || {
+        procs::server(
+            &args.bin,
+            dir,
+            &url,
+            emulator,
+            ADMIN_PASSWORD,
+            &args.signing_algorithm,
+        )
+    };
+    let (server, cold) = start().await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle_rss_kib, _) = server.memory_kib()?;
 
@@ -142,15 +144,7 @@ async fn measure_backend(
     }
     let (_, peak_rss_kib) = server.memory_kib()?;
     server.stop().await?;
-    let (again, warm) = procs::server(
-        &args.bin,
-        dir,
-        &url,
-        emulator,
-        ADMIN_PASSWORD,
-        &args.signing_algorithm,
-    )
-    .await?;
+    let (again, warm) = start().await?;
     again.stop().await?;
     if let Some(db) = pg {
         db.cleanup().await;

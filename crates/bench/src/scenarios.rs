@@ -109,21 +109,13 @@ async fn prepare(
             let users: Vec<String> = (0..requests)
                 .map(|i| format!("new-{}-{run}-{i}", ctx.label))
                 .collect();
-            let codes = setup::login_codes(http, ctx.emulator, &users).await?;
-            codes
-                .iter()
-                .map(|c| login_request(http, target, c))
-                .collect()
+            login_requests(ctx, &users).await?
         }
         Scenario::LoginReturning => {
             let users: Vec<String> = (0..requests)
                 .map(|i| returning.users[i % returning.users.len()].clone())
                 .collect();
-            let codes = setup::login_codes(http, ctx.emulator, &users).await?;
-            codes
-                .iter()
-                .map(|c| login_request(http, target, c))
-                .collect()
+            login_requests(ctx, &users).await?
         }
         Scenario::GetAccount => (0..requests)
             .map(|i| {
@@ -135,6 +127,15 @@ async fn prepare(
             .map(|_| client_credentials_request(http, &token_url(target), target))
             .collect(),
     })
+}
+
+/// A login request for each phone in `users`, with a fresh code from the emulator.
+async fn login_requests(ctx: &Context<'_>, users: &[String]) -> Result<Vec<Prepared>> {
+    let codes = setup::login_codes(ctx.http, ctx.emulator, users).await?;
+    Ok(codes
+        .iter()
+        .map(|c| login_request(ctx.http, ctx.target, c))
+        .collect())
 }
 
 pub fn token_url(target: &Target) -> String {
