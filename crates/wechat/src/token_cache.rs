@@ -33,7 +33,8 @@ const UNSHARED: i64 = -1;
 struct Cached {
     token: String,
     version: i64,
-    /// Unix seconds.
+    /// Unix seconds: when WeChat says the token expires, and when we replace it.
+    expires_at: i64,
     refresh_at: i64,
 }
 
@@ -115,6 +116,7 @@ impl AccessTokenCache {
         Ok(Cached {
             token: fresh.access_token,
             version: UNSHARED,
+            expires_at,
             refresh_at: (expires_at - EARLY_REFRESH).max(now + 30),
         })
     }
@@ -144,6 +146,7 @@ impl AccessTokenCache {
                 return Ok(Cached {
                     token,
                     version: r.version,
+                    expires_at: r.expires_at,
                     refresh_at: r.expires_at - EARLY_REFRESH,
                 });
             }
@@ -159,9 +162,8 @@ impl AccessTokenCache {
                             return Err(e);
                         }
                     };
-                    let expires_at = fetched.refresh_at + EARLY_REFRESH;
                     let stored = shared
-                        .store(appid, version, &fetched.token, expires_at)
+                        .store(appid, version, &fetched.token, fetched.expires_at)
                         .await;
                     let version = match stored {
                         Ok(Some(v)) => v,
