@@ -163,6 +163,61 @@ pub fn require_can_update_user(
     }
 }
 
+/// Managing an organization's models, permissions, roles, groups, adapters and enforcers,
+/// and reading them: its admins and its applications' credentials, nobody else.
+pub fn require_can_manage_authz(principal: &Principal, owner: &str) -> Result<()> {
+    if principal.administers(owner) {
+        Ok(())
+    } else {
+        Err(Error::forbidden(format!(
+            "{} may not manage the authorization objects of organization {owner}",
+            principal.subject()
+        )))
+    }
+}
+
+/// Asking `/api/enforce` about `organization`'s permissions: its admins and applications
+/// may ask anything; one of its users (a mini program's Bearer token) only about themselves,
+/// i.e. every request's subject (its first value) must be their own `owner/name`.
+pub fn require_can_enforce(
+    principal: &Principal,
+    organization: &str,
+    subjects: &[&str],
+) -> Result<()> {
+    if principal.administers(organization) {
+        return Ok(());
+    }
+    if let Some(user) = principal.user()
+        && user.owner == organization
+        && user.is_active()
+    {
+        let me = user.id_string();
+        if let Some(other) = subjects.iter().find(|s| **s != me) {
+            return Err(Error::forbidden(format!(
+                "{me} may only ask about themselves, not about {other:?}"
+            )));
+        }
+        return Ok(());
+    }
+    Err(Error::forbidden(format!(
+        "{} may not ask about the permissions of organization {organization}",
+        principal.subject()
+    )))
+}
+
+/// Reading what a user may do (their roles, objects, actions): themselves or an admin of
+/// their organization.
+pub fn require_can_read_grants(principal: &Principal, owner: &str, name: &str) -> Result<()> {
+    if principal.is_user(owner, name) || principal.administers(owner) {
+        Ok(())
+    } else {
+        Err(Error::forbidden(format!(
+            "{} may not read the grants of {owner}/{name}",
+            principal.subject()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +305,51 @@ mod tests {
         assert!(require_can_update_user(&boss, &target, &["name".to_string()]).is_err());
         let other_boss = user("other", "boss", true);
         assert!(require_can_update_user(&other_boss, &target, &ok).is_err());
+    }
+
+    fn app(org: &str) -> Principal {
+        Principal::Application(Box::new(Application {
+            organization: org.into(),
+            name: format!("app-{org}"),
+            ..Application::default()
+        }))
+    }
+
+    #[test]
+    fn authorization_objects_belong_to_their_organization() {
+        assert!(require_can_manage_authz(&user("acme", "boss", true), "acme").is_ok());
+        assert!(require_can_manage_authz(&app("acme"), "acme").is_ok());
+        assert!(require_can_manage_authz(&user("built-in", "admin", true), "acme").is_ok());
+        for who in [
+            user("acme", "alice", false),
+            user("other", "boss", true),
+            app("other"),
+        ] {
+            assert!(
+                matches!(
+                    require_can_manage_authz(&who, "acme"),
+                    Err(Error::Forbidden(_))
+                ),
+                "{} must not manage acme's roles",
+                who.subject()
+            );
+        }
+    }
+
+    #[test]
+    fn users_enforce_only_about_themselves_and_apps_only_in_their_organization() {
+        let alice = user("acme", "alice", false);
+        assert!(require_can_enforce(&alice, "acme", &["acme/alice"]).is_ok());
+        assert!(require_can_enforce(&alice, "acme", &["acme/alice", "acme/bob"]).is_err());
+        assert!(require_can_enforce(&alice, "acme", &["acme/bob"]).is_err());
+        // Her own name in another organization's permissions is not hers to ask about.
+        assert!(require_can_enforce(&alice, "other", &["acme/alice"]).is_err());
+        assert!(require_can_enforce(&app("acme"), "acme", &["acme/bob"]).is_ok());
+        assert!(require_can_enforce(&app("other"), "acme", &["acme/bob"]).is_err());
+        assert!(require_can_enforce(&user("acme", "boss", true), "acme", &["acme/bob"]).is_ok());
+        assert!(require_can_read_grants(&alice, "acme", "alice").is_ok());
+        assert!(require_can_read_grants(&alice, "acme", "bob").is_err());
+        assert!(require_can_read_grants(&app("acme"), "acme", "bob").is_ok());
+        assert!(require_can_read_grants(&app("other"), "acme", "bob").is_err());
     }
 }

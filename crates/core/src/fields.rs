@@ -22,7 +22,7 @@ pub const CASDOOR_IGNORED_USER_FIELDS: &[&str] = &[
     "custom4", "custom5", "custom6", "custom7", "custom8", "custom9", "customs", "dailymotion",
     "deezer", "deletedTime", "digitalOcean", "digitalocean", "dingtalk", "discord", "douyin",
     "dropbox", "education", "eveOnline", "eveonline", "externalId", "faceIds", "facebook",
-    "fitbit", "gitea", "gitee", "github", "gitlab", "google", "groups", "hash", "heroku",
+    "fitbit", "gitea", "gitee", "github", "gitlab", "google", "hash", "heroku",
     "idCard", "idCardType", "influxCloud", "influxcloud", "infoflow", "instagram", "intercom",
     "invitation", "invitationCode", "ipWhitelist", "isDefaultAvatar", "isGlobalAdmin",
     "isOnline", "isVerified", "kakao", "karma", "kwai", "lark", "lastChangePasswordTime",

@@ -6,6 +6,7 @@
 
 pub mod authz;
 pub mod clock;
+pub mod enforcement;
 pub mod entity;
 pub mod error;
 pub mod fields;

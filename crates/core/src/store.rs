@@ -82,6 +82,28 @@ impl std::fmt::Debug for StoredAccessToken {
     }
 }
 
+/// The kinds of authorization object, each in its own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthzKind {
+    Model,
+    Permission,
+    Role,
+    Group,
+    Adapter,
+    Enforcer,
+}
+
+/// An authorization object as stored: its key and list columns, and the whole object as
+/// JSON (the core owns its shape; see `entity::authz`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthzRecord {
+    pub owner: String,
+    pub name: String,
+    pub created_time: String,
+    pub display_name: String,
+    pub body: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
@@ -148,6 +170,24 @@ pub trait Store: Send + Sync + 'static {
     async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
 
     async fn get_wechat_access_token(&self, appid: &str) -> StoreResult<Option<StoredAccessToken>>;
+
+    async fn get_authz(
+        &self,
+        kind: AuthzKind,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Option<AuthzRecord>>;
+    /// `owner`: only that organization's objects. Filters and sorts on `owner`, `name`,
+    /// `createdTime` and `displayName`.
+    async fn list_authz(
+        &self,
+        kind: AuthzKind,
+        owner: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<AuthzRecord>>;
+    /// Grows with every change to an authorization object or a user's groups, so every
+    /// node can tell whether its enforcers are still current.
+    async fn authz_version(&self) -> StoreResult<i64>;
 }
 
 #[async_trait]
@@ -261,4 +301,32 @@ pub trait StoreTx: Send {
     /// Removes expired code claims, authorization codes, sessions and tokens past their
     /// refresh expiry.
     async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64>;
+
+    /// Reads the object and, on PostgreSQL, locks its row until the transaction ends.
+    async fn get_authz_for_update(
+        &mut self,
+        kind: AuthzKind,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Option<AuthzRecord>>;
+    /// Every object of the kind (owner `None`: of every organization), inside the transaction.
+    async fn list_all_authz(
+        &mut self,
+        kind: AuthzKind,
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<AuthzRecord>>;
+    /// Fails with [`StoreError::Conflict`] when (owner, name) exists.
+    async fn insert_authz(&mut self, kind: AuthzKind, record: &AuthzRecord) -> StoreResult<()>;
+    /// Replaces the object stored as (`owner`, `name`), which `record` may rename.
+    async fn update_authz(
+        &mut self,
+        kind: AuthzKind,
+        owner: &str,
+        name: &str,
+        record: &AuthzRecord,
+    ) -> StoreResult<bool>;
+    async fn delete_authz(&mut self, kind: AuthzKind, owner: &str, name: &str) -> StoreResult<bool>;
+    /// Marks every node's enforcers stale; call in each transaction that changes what an
+    /// enforce answers.
+    async fn bump_authz_version(&mut self) -> StoreResult<()>;
 }

@@ -205,31 +205,52 @@ pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError
     })
 }
 
+/// A JSON body of any shape; `what` names what is expected, for the errors.
+async fn read_json(req: Request, state: &AppState, what: &str) -> Result<Value, ApiError> {
+    if !is_json(req.headers()) {
+        return Err(ApiError::Http(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as JSON (Content-Type: application/json)".into(),
+        ));
+    }
+    let bytes = read_body(req, state).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "the request body is empty; send {what}"
+        )));
+    }
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))?;
+    if json_has_nul(&value) {
+        return Err(ApiError::bad_request(NUL_REFUSED));
+    }
+    Ok(value)
+}
+
 impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        if !is_json(req.headers()) {
-            return Err(ApiError::Http(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send the body as JSON (Content-Type: application/json)".into(),
-            ));
-        }
-        let bytes = read_body(req, state).await?;
-        if bytes.is_empty() {
-            return Err(ApiError::bad_request(
-                "the request body is empty; send a JSON object",
-            ));
-        }
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))?;
+        let value = read_json(req, state, "a JSON object").await?;
         if !value.is_object() {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         }
-        if json_has_nul(&value) {
-            return Err(ApiError::bad_request(NUL_REFUSED));
-        }
         Ok(JsonBody(value))
+    }
+}
+
+/// A JSON array body (a Casbin request, or a batch of them).
+pub struct JsonArray(pub Value);
+
+impl FromRequest<AppState> for JsonArray {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let value = read_json(req, state, "a JSON array").await?;
+        if !value.is_array() {
+            return Err(ApiError::bad_request("the body must be a JSON array"));
+        }
+        Ok(JsonArray(value))
     }
 }
 

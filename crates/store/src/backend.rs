@@ -21,6 +21,7 @@ macro_rules! define_backend {
             use crate::tables::IntoEntity;
             use crate::tables::applications::{self, ApplicationRow};
             use crate::tables::authorization_codes::AuthorizationCodeRow;
+            use crate::tables::authz::{self, AuthzRow};
             use crate::tables::certs::CertRow;
             use crate::tables::identity_events::{self, IdentityEventRow};
             use crate::tables::organizations::{self, OrganizationRow};
@@ -35,7 +36,8 @@ macro_rules! define_backend {
                 Session, Token, User, WeChatIdentity,
             };
             use ferrodoor_core::store::{
-                ListQuery, Page, StoreResult, StoredAccessToken, WeChatLookup,
+                AuthzKind, AuthzRecord, ListQuery, Page, StoreResult, StoredAccessToken,
+                WeChatLookup,
             };
 
             /// A page of a table and the count of all rows matching the filter.
@@ -85,6 +87,7 @@ macro_rules! define_backend {
             crate::tables::tokens::token_queries!();
             crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
+            crate::tables::authz::authz_queries!();
         }
 
         /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
@@ -253,6 +256,28 @@ macro_rules! store_impl {
                 appid: &str,
             ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
                 q::get_wechat_access_token(&mut *self.read().await?, appid).await
+            }
+
+            async fn get_authz(
+                &self,
+                kind: ferrodoor_core::store::AuthzKind,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<ferrodoor_core::store::AuthzRecord>> {
+                q::get_authz(&mut *self.read().await?, kind, owner, name, false).await
+            }
+
+            async fn list_authz(
+                &self,
+                kind: ferrodoor_core::store::AuthzKind,
+                owner: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<ferrodoor_core::store::AuthzRecord>> {
+                q::list_authz(&mut *self.read().await?, kind, owner, query).await
+            }
+
+            async fn authz_version(&self) -> StoreResult<i64> {
+                q::authz_version(&mut *self.read().await?).await
             }
         }
     };
@@ -468,6 +493,55 @@ macro_rules! store_tx_impl {
 
             async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64> {
                 q::purge_expired(&mut self.0, now_unix).await
+            }
+
+            async fn get_authz_for_update(
+                &mut self,
+                kind: ferrodoor_core::store::AuthzKind,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<ferrodoor_core::store::AuthzRecord>> {
+                q::get_authz(&mut self.0, kind, owner, name, true).await
+            }
+
+            async fn list_all_authz(
+                &mut self,
+                kind: ferrodoor_core::store::AuthzKind,
+                owner: Option<&str>,
+            ) -> StoreResult<Vec<ferrodoor_core::store::AuthzRecord>> {
+                let all = ListQuery::default();
+                Ok(q::list_authz(&mut self.0, kind, owner, &all).await?.items)
+            }
+
+            async fn insert_authz(
+                &mut self,
+                kind: ferrodoor_core::store::AuthzKind,
+                record: &ferrodoor_core::store::AuthzRecord,
+            ) -> StoreResult<()> {
+                q::insert_authz(&mut self.0, kind, record).await
+            }
+
+            async fn update_authz(
+                &mut self,
+                kind: ferrodoor_core::store::AuthzKind,
+                owner: &str,
+                name: &str,
+                record: &ferrodoor_core::store::AuthzRecord,
+            ) -> StoreResult<bool> {
+                q::update_authz(&mut self.0, kind, owner, name, record).await
+            }
+
+            async fn delete_authz(
+                &mut self,
+                kind: ferrodoor_core::store::AuthzKind,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<bool> {
+                q::delete_authz(&mut self.0, kind, owner, name).await
+            }
+
+            async fn bump_authz_version(&mut self) -> StoreResult<()> {
+                q::bump_authz_version(&mut self.0).await
             }
         }
     };

@@ -5,6 +5,7 @@
 //! strict instead: it checks field names with [`crate::fields`] before deserializing.
 
 mod application;
+mod authz;
 mod authorization_code;
 mod cert;
 mod identity;
@@ -17,6 +18,7 @@ mod user;
 
 pub use application::{Application, MAX_TOKEN_HOURS, ProviderItem, valid_token_hours};
 pub use authorization_code::AuthorizationCode;
+pub use authz::{Adapter, AuthzObject, Enforcer, Group, Model, Permission, Role};
 pub use cert::Cert;
 pub use identity::WeChatIdentity;
 pub use identity_event::IdentityEvent;

@@ -43,6 +43,9 @@ pub struct User {
     /// Casdoor's WeChat column: the openid (or unionid) of the user's WeChat identity.
     pub wechat: String,
     pub properties: BTreeMap<String, String>,
+    /// Casdoor's `groups`: ids (`owner/name`) of the groups the user belongs to.
+    #[serde(deserialize_with = "super::authz::id_list")]
+    pub groups: Vec<String>,
 }
 
 impl User {
@@ -78,6 +81,7 @@ impl User {
         "signupApplication",
         "wechat",
         "properties",
+        "groups",
     ];
 
     /// Fields a user may change on themselves. Everything else (identity, flags, linked

@@ -88,6 +88,9 @@ impl Core {
             }
             other => other.into(),
         })?;
+        if !user.groups.is_empty() {
+            tx.bump_authz_version().await?;
+        }
         tx.commit().await?;
         Ok(user.masked())
     }
@@ -137,6 +140,10 @@ impl Core {
         }
         updated.updated_time = now.rfc3339();
         let affected = tx.update_user(&updated).await?;
+        if updated.groups != current.groups {
+            // Group membership feeds the enforcers.
+            tx.bump_authz_version().await?;
+        }
         // A forbidden or deleted user's tokens stop working at once (the bearer check also
         // looks at the user; revoking makes it visible in the token list too).
         if !updated.is_active() && current.is_active() {
@@ -179,6 +186,10 @@ impl Core {
         }
         let mut tx = self.store.begin().await?;
         let affected = tx.delete_user(owner, name).await?;
+        if affected {
+            // The user leaves their groups.
+            tx.bump_authz_version().await?;
+        }
         tx.commit().await?;
         Ok(affected)
     }

@@ -4,10 +4,12 @@
 mod account;
 mod auth;
 mod bootstrap;
+mod enforce;
 pub mod grants;
 pub mod init_data;
 mod list;
 mod manage_applications;
+mod manage_authz;
 mod manage_organizations;
 mod manage_providers;
 mod manage_users;
@@ -26,11 +28,13 @@ use crate::password::PasswordHasher;
 use crate::store::Store;
 
 pub use auth::SignedIn;
+pub use enforce::{EnforceAnswer, EnforceTarget};
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
 /// The fields each list may be filtered and sorted on.
 pub use manage_applications::APPLICATION_LIST_FIELDS;
 pub use manage_applications::check_application_values;
+pub use manage_authz::AUTHZ_LIST_FIELDS;
 pub use manage_organizations::ORGANIZATION_LIST_FIELDS;
 pub use manage_providers::PROVIDER_LIST_FIELDS;
 pub use manage_users::USER_LIST_FIELDS;
@@ -77,6 +81,8 @@ pub struct Core {
     /// Loaded signing keys by certificate name; certificates change rarely and a miss
     /// reloads from the store, so every node learns new keys by itself.
     keys: RwLock<HashMap<String, Arc<SigningKey>>>,
+    /// Built casbin enforcers, dropped whenever the stored authorization version moves.
+    enforcers: crate::enforcement::EnforcerCache,
 }
 
 impl Core {
@@ -92,6 +98,7 @@ impl Core {
             sealer: crate::seal::Sealer::new(&config.secret_key)?,
             config,
             keys: RwLock::new(HashMap::new()),
+            enforcers: crate::enforcement::EnforcerCache::default(),
         })
     }
 

@@ -18,7 +18,7 @@ use crate::response::Envelope;
 /// Casdoor's list and lookup query parameters.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ListQs {
+pub(crate) struct ListQs {
     id: Option<String>,
     owner: Option<String>,
     organization: Option<String>,
@@ -31,7 +31,7 @@ pub struct ListQs {
 }
 
 impl ListQs {
-    fn params(&self) -> ListParams {
+    pub(crate) fn params(&self) -> ListParams {
         ListParams {
             page: self.p,
             page_size: self.page_size,
@@ -43,7 +43,7 @@ impl ListQs {
     }
 
     /// `?id=owner/name`.
-    fn id(&self) -> Result<(String, String), ApiError> {
+    pub(crate) fn id(&self) -> Result<(String, String), ApiError> {
         let id = self.id.as_deref().unwrap_or("");
         split_id(id)
             .map(|(o, n)| (o.to_string(), n.to_string()))
@@ -51,12 +51,12 @@ impl ListQs {
     }
 
     /// The owner filter; Casdoor's `owner=admin` on global lists means "all".
-    fn owner_filter(&self) -> Option<&str> {
+    pub(crate) fn owner_filter(&self) -> Option<&str> {
         self.owner.as_deref().filter(|o| !o.is_empty())
     }
 }
 
-fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
+pub(crate) fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
     let envelope = Envelope::ok(&page.items);
     if params.is_paged() {
         envelope.with_data2(page.total)
@@ -66,7 +66,7 @@ fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
 }
 
 /// Target of a `delete-*`/`update-*`: `?id=owner/name`, else the body's `owner` and `name`.
-fn target(qs: &ListQs, body: &Value) -> Result<(String, String), ApiError> {
+pub(crate) fn target(qs: &ListQs, body: &Value) -> Result<(String, String), ApiError> {
     if qs.id.is_some() {
         return qs.id();
     }

@@ -6,6 +6,7 @@
 
 mod account;
 mod authorize;
+mod authz;
 mod management;
 mod oauth;
 pub(crate) mod token;
@@ -16,6 +17,8 @@ use axum::Router;
 
 use crate::AppState;
 use crate::console;
+use authz as z;
+use ferrodoor_core::entity::{Adapter, Enforcer, Group, Model, Permission, Role};
 use management as m;
 
 /// `path => method(handler).method(handler)…;` → the router and the (path, methods) list.
@@ -88,6 +91,39 @@ table! {
     "/api/delete-user" => post(m::delete_user);
     "/api/get-user-identities" => get(m::get_user_identities);
     "/api/revoke-user-tokens" => post(m::revoke_user_tokens);
+    // Authorization (Casbin)
+    "/api/get-models" => get(z::list::<Model>);
+    "/api/get-model" => get(z::get::<Model>);
+    "/api/add-model" => post(z::add::<Model>);
+    "/api/update-model" => post(z::update::<Model>);
+    "/api/delete-model" => post(z::delete::<Model>);
+    "/api/get-permissions" => get(z::list::<Permission>);
+    "/api/get-permission" => get(z::get::<Permission>);
+    "/api/add-permission" => post(z::add::<Permission>);
+    "/api/update-permission" => post(z::update::<Permission>);
+    "/api/delete-permission" => post(z::delete::<Permission>);
+    "/api/get-roles" => get(z::list::<Role>);
+    "/api/get-role" => get(z::get::<Role>);
+    "/api/add-role" => post(z::add::<Role>);
+    "/api/update-role" => post(z::update::<Role>);
+    "/api/delete-role" => post(z::delete::<Role>);
+    "/api/get-groups" => get(z::list::<Group>);
+    "/api/get-group" => get(z::get::<Group>);
+    "/api/add-group" => post(z::add::<Group>);
+    "/api/update-group" => post(z::update::<Group>);
+    "/api/delete-group" => post(z::delete::<Group>);
+    "/api/get-adapters" => get(z::list::<Adapter>);
+    "/api/get-adapter" => get(z::get::<Adapter>);
+    "/api/add-adapter" => post(z::add::<Adapter>);
+    "/api/update-adapter" => post(z::update::<Adapter>);
+    "/api/delete-adapter" => post(z::delete::<Adapter>);
+    "/api/get-enforcers" => get(z::list::<Enforcer>);
+    "/api/get-enforcer" => get(z::get::<Enforcer>);
+    "/api/add-enforcer" => post(z::add::<Enforcer>);
+    "/api/update-enforcer" => post(z::update::<Enforcer>);
+    "/api/delete-enforcer" => post(z::delete::<Enforcer>);
+    "/api/enforce" => post(z::enforce);
+    "/api/batch-enforce" => post(z::batch_enforce);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

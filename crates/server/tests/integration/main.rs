@@ -4,6 +4,7 @@
 
 mod kit;
 
+mod authz;
 mod db_outage;
 mod faults;
 mod grants;

@@ -81,6 +81,7 @@ pub(crate) struct UserRow {
     signup_application: String,
     wechat: String,
     properties: String,
+    group_ids: String,
 }
 
 impl IntoEntity for UserRow {
@@ -89,6 +90,7 @@ impl IntoEntity for UserRow {
     fn into_entity(self) -> StoreResult<User> {
         let r = self;
         let properties: BTreeMap<String, String> = from_json(&r.properties, "users.properties")?;
+        let groups: Vec<String> = from_json(&r.group_ids, "users.group_ids")?;
         Ok(User {
             owner: r.owner,
             name: r.name,
@@ -123,6 +125,7 @@ impl IntoEntity for UserRow {
             signup_application: r.signup_application,
             wechat: r.wechat,
             properties,
+            groups,
         })
     }
 }
@@ -271,14 +274,15 @@ macro_rules! user_queries {
 
         pub(crate) async fn insert_user(c: &mut Conn, u: &User) -> StoreResult<()> {
             let properties = crate::error::to_json(&u.properties)?;
+            let group_ids = crate::error::to_json(&u.groups)?;
             sqlx::query(
                 "INSERT INTO users (owner, name, created_time, updated_time, id, type, \
                  password_hash, display_name, first_name, last_name, avatar, email, \
                  email_verified, phone, country_code, region, location, affiliation, title, \
                  homepage, bio, tag, language, gender, birthday, is_admin, is_forbidden, \
-                 is_deleted, signup_application, wechat, properties) \
+                 is_deleted, signup_application, wechat, properties, group_ids) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)",
+                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
             )
             .bind(&u.owner)
             .bind(&u.name)
@@ -311,6 +315,7 @@ macro_rules! user_queries {
             .bind(&u.signup_application)
             .bind(&u.wechat)
             .bind(properties)
+            .bind(group_ids)
             .execute(&mut *c)
             .await
             .map_err(db_error)
@@ -321,6 +326,7 @@ macro_rules! user_queries {
 
         pub(crate) async fn update_user(c: &mut Conn, u: &User) -> StoreResult<bool> {
             let properties = crate::error::to_json(&u.properties)?;
+            let group_ids = crate::error::to_json(&u.groups)?;
             let done = sqlx::query(
                 "UPDATE users SET created_time = $3, updated_time = $4, id = $5, type = $6, \
                  password_hash = $7, display_name = $8, first_name = $9, last_name = $10, \
@@ -328,7 +334,7 @@ macro_rules! user_queries {
                  region = $16, location = $17, affiliation = $18, title = $19, homepage = $20, \
                  bio = $21, tag = $22, language = $23, gender = $24, birthday = $25, \
                  is_admin = $26, is_forbidden = $27, is_deleted = $28, signup_application = $29, \
-                 wechat = $30, properties = $31 \
+                 wechat = $30, properties = $31, group_ids = $32 \
                  WHERE owner = $1 AND name = $2",
             )
             .bind(&u.owner)
@@ -362,6 +368,7 @@ macro_rules! user_queries {
             .bind(&u.signup_application)
             .bind(&u.wechat)
             .bind(properties)
+            .bind(group_ids)
             .execute(&mut *c)
             .await
             .map_err(db_error)
