@@ -176,6 +176,39 @@ pub fn require_can_manage_authz(principal: &Principal, owner: &str) -> Result<()
     }
 }
 
+/// Which organization a list of authorization objects covers: the one asked for, if the
+/// caller manages it; none asked (or Casdoor's `admin`, "all"): every organization for a
+/// global admin, the caller's own for an organization's admin or application; users none.
+pub fn authz_list_scope(principal: &Principal, owner: Option<&str>) -> Result<Option<String>> {
+    let owner = owner.filter(|o| *o != crate::entity::GLOBAL_OWNER);
+    match (principal.admin_scope(), owner) {
+        (AdminScope::Everything, owner) => Ok(owner.map(str::to_string)),
+        (_, Some(owner)) => {
+            require_can_manage_authz(principal, owner)?;
+            Ok(Some(owner.to_string()))
+        }
+        (AdminScope::Organization(org), None) => Ok(Some(org)),
+        (AdminScope::Nothing, None) => Err(Error::forbidden(format!(
+            "{} may not list authorization objects",
+            principal.subject()
+        ))),
+    }
+}
+
+/// Where `/api/enforce?resourceId=` looks for permissions: Casdoor searches every
+/// organization; Ferrodoor only the caller's (every one for a global admin: None).
+pub fn enforce_resource_scope(principal: &Principal) -> Option<String> {
+    match principal.admin_scope() {
+        AdminScope::Everything => None,
+        AdminScope::Organization(org) => Some(org),
+        AdminScope::Nothing => Some(
+            principal
+                .user()
+                .map_or_else(String::new, |u| u.owner.clone()),
+        ),
+    }
+}
+
 /// Asking `/api/enforce` about `organization`'s permissions: its admins and applications
 /// may ask anything; one of its users (a mini program's Bearer token) only about themselves,
 /// i.e. every request's subject (its first value) must be their own `owner/name`.
@@ -351,5 +384,35 @@ mod tests {
         assert!(require_can_read_grants(&alice, "acme", "bob").is_err());
         assert!(require_can_read_grants(&app("acme"), "acme", "bob").is_ok());
         assert!(require_can_read_grants(&app("other"), "acme", "bob").is_err());
+    }
+
+    #[test]
+    fn authorization_lists_cover_only_what_the_caller_manages() {
+        let root = user("built-in", "admin", true);
+        assert_eq!(authz_list_scope(&root, None).unwrap(), None);
+        assert_eq!(authz_list_scope(&root, Some("admin")).unwrap(), None);
+        assert_eq!(
+            authz_list_scope(&root, Some("acme")).unwrap().as_deref(),
+            Some("acme")
+        );
+        // An organization's app without an owner, or with `admin`, sees its own only.
+        for owner in [None, Some("admin")] {
+            assert_eq!(
+                authz_list_scope(&app("acme"), owner).unwrap().as_deref(),
+                Some("acme")
+            );
+        }
+        assert!(authz_list_scope(&app("acme"), Some("other")).is_err());
+        assert!(authz_list_scope(&user("acme", "alice", false), None).is_err());
+        assert!(authz_list_scope(&user("acme", "alice", false), Some("acme")).is_err());
+        assert_eq!(enforce_resource_scope(&root), None);
+        assert_eq!(
+            enforce_resource_scope(&app("acme")).as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            enforce_resource_scope(&user("other", "eve", false)).as_deref(),
+            Some("other")
+        );
     }
 }

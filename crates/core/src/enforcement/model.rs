@@ -105,7 +105,9 @@ pub async fn parse(text: &str) -> Result<DefaultModel, ModelError> {
         fields.push("permissionId".into());
     }
     if fields.iter().any(|f| f.is_empty()) {
-        return Err(ModelError("the policy definition has an empty field".into()));
+        return Err(ModelError(
+            "the policy definition has an empty field".into(),
+        ));
     }
     m.add_def("p", "p", &fields.join(", "));
     Ok(m)

@@ -150,7 +150,11 @@ pub fn grouping_policies(permissions: &[&Permission], dir: &Directory<'_>) -> Ve
         };
         let mut link = |member: &str, role: &str| {
             for domain in &domains {
-                out.push(vec![member.to_string(), role.to_string(), domain.to_string()]);
+                out.push(vec![
+                    member.to_string(),
+                    role.to_string(),
+                    domain.to_string(),
+                ]);
             }
         };
         for group in &permission.groups {
@@ -228,7 +232,14 @@ mod tests {
             rows,
             vec![
                 ids(&["acme/alice", "doc1", "Read", "allow", "", "acme/read-docs"]),
-                ids(&["group:acme/staff", "doc1", "Read", "allow", "", "acme/read-docs"]),
+                ids(&[
+                    "group:acme/staff",
+                    "doc1",
+                    "Read",
+                    "allow",
+                    "",
+                    "acme/read-docs"
+                ]),
                 ids(&["acme/reader", "doc1", "Read", "allow", "", "acme/read-docs"]),
             ]
         );
@@ -280,7 +291,8 @@ mod tests {
         dir.roles.insert("acme/junior".into(), &junior);
         dir.members
             .insert("acme/staff".into(), ids(&["acme/dave", "acme/erin"]));
-        dir.members.insert("acme/interns".into(), ids(&["acme/finn"]));
+        dir.members
+            .insert("acme/interns".into(), ids(&["acme/finn"]));
         let p = permission();
         let rows = grouping_policies(&[&p], &dir);
         let expect = [

@@ -246,41 +246,154 @@ macro_rules! authz_object {
 }
 
 authz_object!(
-    Model, Model, "model", display_name, false,
-    ["owner", "name", "createdTime", "displayName", "description", "modelText"],
+    Model,
+    Model,
+    "model",
+    display_name,
+    false,
+    [
+        "owner",
+        "name",
+        "createdTime",
+        "displayName",
+        "description",
+        "modelText"
+    ],
     // The Python SDK's Model class carries group-like fields it never fills.
-    ["updatedTime", "manager", "contactEmail", "type", "parentId", "isTopModel", "users",
-     "title", "key", "children", "isEnabled"]
+    [
+        "updatedTime",
+        "manager",
+        "contactEmail",
+        "type",
+        "parentId",
+        "isTopModel",
+        "users",
+        "title",
+        "key",
+        "children",
+        "isEnabled"
+    ]
 );
 authz_object!(
-    Permission, Permission, "permission", display_name, false,
-    ["owner", "name", "createdTime", "displayName", "description", "users", "groups", "roles",
-     "domains", "model", "adapter", "resourceType", "resources", "actions", "effect",
-     "isEnabled", "expireTime", "submitter", "approver", "approveTime", "state"],
-    []
+    Permission,
+    Permission,
+    "permission",
+    display_name,
+    false,
+    [
+        "owner",
+        "name",
+        "createdTime",
+        "displayName",
+        "description",
+        "users",
+        "groups",
+        "roles",
+        "domains",
+        "model",
+        "adapter",
+        "resourceType",
+        "resources",
+        "actions",
+        "effect",
+        "isEnabled",
+        "expireTime",
+        "submitter",
+        "approver",
+        "approveTime",
+        "state"
+    ],
+    // Casdoor's answers carry them (computed); the SDKs send them back.
+    ["sourceGroups", "sourceRoles"]
 );
 authz_object!(
-    Role, Role, "role", display_name, false,
-    ["owner", "name", "createdTime", "displayName", "description", "users", "groups", "roles",
-     "domains", "isEnabled"],
-    []
+    Role,
+    Role,
+    "role",
+    display_name,
+    false,
+    [
+        "owner",
+        "name",
+        "createdTime",
+        "displayName",
+        "description",
+        "users",
+        "groups",
+        "roles",
+        "domains",
+        "isEnabled"
+    ],
+    ["sourceGroups"]
 );
 authz_object!(
-    Group, Group, "group", display_name, true,
-    ["owner", "name", "createdTime", "updatedTime", "displayName", "manager", "contactEmail",
-     "type", "parentId", "isTopGroup", "isEnabled", "properties"],
+    Group,
+    Group,
+    "group",
+    display_name,
+    true,
+    [
+        "owner",
+        "name",
+        "createdTime",
+        "updatedTime",
+        "displayName",
+        "manager",
+        "contactEmail",
+        "type",
+        "parentId",
+        "isTopGroup",
+        "isEnabled",
+        "properties"
+    ],
     // Computed by Casdoor when it answers (members, tree view, LDAP gid).
-    ["parentName", "users", "title", "key", "haveChildren", "children", "gidNumber"]
+    [
+        "parentName",
+        "users",
+        "title",
+        "key",
+        "haveChildren",
+        "children",
+        "gidNumber"
+    ]
 );
 authz_object!(
-    Adapter, Adapter, "adapter", name, false,
-    ["owner", "name", "createdTime", "table", "useSameDb", "type", "databaseType", "host",
-     "port", "user", "password", "database"],
+    Adapter,
+    Adapter,
+    "adapter",
+    name,
+    false,
+    [
+        "owner",
+        "name",
+        "createdTime",
+        "table",
+        "useSameDb",
+        "type",
+        "databaseType",
+        "host",
+        "port",
+        "user",
+        "password",
+        "database"
+    ],
     ["tableNamePrefix", "isEnabled", "updatedTime", "displayName"]
 );
 authz_object!(
-    Enforcer, Enforcer, "enforcer", display_name, true,
-    ["owner", "name", "createdTime", "updatedTime", "displayName", "description", "model",
-     "adapter"],
+    Enforcer,
+    Enforcer,
+    "enforcer",
+    display_name,
+    true,
+    [
+        "owner",
+        "name",
+        "createdTime",
+        "updatedTime",
+        "displayName",
+        "description",
+        "model",
+        "adapter"
+    ],
     ["modelCfg", "isEnabled"]
 );

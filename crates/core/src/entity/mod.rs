@@ -5,8 +5,8 @@
 //! strict instead: it checks field names with [`crate::fields`] before deserializing.
 
 mod application;
-mod authz;
 mod authorization_code;
+mod authz;
 mod cert;
 mod identity;
 mod identity_event;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Core;
 use super::manage_authz::{from_record, model_id};
-use crate::authz::{AdminScope, Principal, require_can_enforce};
+use crate::authz::{Principal, require_can_enforce};
 use crate::enforcement::policy::{self, Directory};
 use crate::enforcement::{EnforcerSet, model};
 use crate::entity::{AuthzObject, Enforcer, Model, Permission, Role, split_id};
@@ -106,12 +106,7 @@ fn question(who: &Principal, t: &EnforceTarget) -> Result<Question> {
         return Ok(Question::Enforcer(checked_id("enforcerId", id)?));
     }
     if let Some(id) = non_empty(&t.resource_id) {
-        // Casdoor searches every organization; Ferrodoor only the caller's.
-        let org = match who.admin_scope() {
-            AdminScope::Everything => None,
-            AdminScope::Organization(org) => Some(org),
-            AdminScope::Nothing => who.user().map(|u| u.owner.clone()),
-        };
+        let org = crate::authz::enforce_resource_scope(who);
         return Ok(Question::Resource(id.to_string(), org));
     }
     if let Some(owner) = non_empty(&t.owner) {
@@ -245,9 +240,11 @@ impl Core {
     /// The permissions a question is about.
     async fn permissions_of(&self, question: &Question) -> Result<Vec<Permission>> {
         Ok(match question {
-            Question::Permission(id) => vec![self.one::<Permission>(id).await?.ok_or_else(
-                || Error::invalid(format!("The permission: \"{id}\" doesn't exist")),
-            )?],
+            Question::Permission(id) => {
+                vec![self.one::<Permission>(id).await?.ok_or_else(|| {
+                    Error::invalid(format!("The permission: \"{id}\" doesn't exist"))
+                })?]
+            }
             Question::Model(id) => self.permissions_of_model(id).await?,
             Question::Enforcer(id) => {
                 let enforcer = self

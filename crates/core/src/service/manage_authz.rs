@@ -7,12 +7,11 @@ use std::any::Any;
 use serde_json::Value;
 
 use super::{Core, ListParams};
-use crate::authz::{AdminScope, Principal, require_can_manage_authz};
+use crate::authz::{Principal, authz_list_scope, require_can_manage_authz};
 use crate::clock::Now;
 use crate::enforcement::{model, policy};
 use crate::entity::{
-    Adapter, AuthzObject, GLOBAL_OWNER, Group, MASK, Model, Permission, Role, split_id,
-    validate_name,
+    Adapter, AuthzObject, Group, MASK, Model, Permission, Role, split_id, validate_name,
 };
 use crate::error::{Error, Result};
 use crate::fields;
@@ -77,23 +76,7 @@ impl Core {
         params: &ListParams,
     ) -> Result<Page<T>> {
         let query = params.to_query(AUTHZ_LIST_FIELDS)?;
-        // Casdoor's `owner=admin` on a list means "every organization".
-        let owner = owner.filter(|o| *o != GLOBAL_OWNER);
-        let owner = match (who.admin_scope(), owner) {
-            (AdminScope::Everything, owner) => owner.map(str::to_string),
-            (AdminScope::Organization(org), None) => Some(org),
-            (_, Some(owner)) => {
-                require_can_manage_authz(who, owner)?;
-                Some(owner.to_string())
-            }
-            (AdminScope::Nothing, None) => {
-                return Err(Error::forbidden(format!(
-                    "{} may not list {}s",
-                    who.subject(),
-                    T::NOUN
-                )));
-            }
-        };
+        let owner = authz_list_scope(who, owner)?;
         let page = self
             .store
             .list_authz(T::KIND, owner.as_deref(), &query)

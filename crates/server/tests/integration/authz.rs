@@ -108,15 +108,31 @@ on_both_backends!(roles_groups_and_permissions_answer_enforce_at_once, |kit| {
     let batch = kit
         .post(
             &format!("/api/batch-enforce?{q}"),
-            json!([["acme/alice", "doc1", "read"], ["acme/alice", "doc1", "write"], ["acme/bob", "doc1", "read"]]),
+            json!([
+                ["acme/alice", "doc1", "read"],
+                ["acme/alice", "doc1", "write"],
+                ["acme/bob", "doc1", "read"]
+            ]),
             &app,
         )
         .await;
     assert_eq!(batch.ok(), &json!([[true, false, false]]));
     assert_eq!(batch.body["data2"], json!(["rbac/"]));
-    let by_model = enforce(kit, "modelId=acme/rbac", json!(["acme/alice", "doc1", "read"]), &app).await;
+    let by_model = enforce(
+        kit,
+        "modelId=acme/rbac",
+        json!(["acme/alice", "doc1", "read"]),
+        &app,
+    )
+    .await;
     assert_eq!(by_model, json!([true]));
-    let by_owner = enforce(kit, "owner=acme", json!(["acme/alice", "doc1", "read"]), &app).await;
+    let by_owner = enforce(
+        kit,
+        "owner=acme",
+        json!(["acme/alice", "doc1", "read"]),
+        &app,
+    )
+    .await;
     assert_eq!(by_owner, json!([true]));
 
     // Removing alice from the role is seen by the very next enforce.
@@ -160,7 +176,9 @@ on_both_backends!(roles_groups_and_permissions_answer_enforce_at_once, |kit| {
     assert_eq!(bob.ok()["groups"], json!(["acme/staff"]));
 
     // Lists, paging and reads keep Casdoor's shapes.
-    let roles = kit.get("/api/get-roles?owner=acme&p=1&pageSize=1", &app).await;
+    let roles = kit
+        .get("/api/get-roles?owner=acme&p=1&pageSize=1", &app)
+        .await;
     assert_eq!(roles.ok().as_array().unwrap().len(), 1);
     assert_eq!(roles.body["data2"], 2);
     let missing = kit.get("/api/get-role?id=acme/nobody", &app).await;
@@ -174,7 +192,11 @@ on_both_backends!(roles_groups_and_permissions_answer_enforce_at_once, |kit| {
         .await
         .ok();
     let gone = kit
-        .post(&format!("/api/enforce?{q}"), json!(["acme/bob", "doc1", "read"]), &app)
+        .post(
+            &format!("/api/enforce?{q}"),
+            json!(["acme/bob", "doc1", "read"]),
+            &app,
+        )
         .await
         .error(400);
     assert!(gone.contains("doesn't exist"), "{gone}");
@@ -210,9 +232,13 @@ on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {
     .ok();
     let q = "permissionId=acme/p";
     // Another organization's application gets nothing of acme.
-    kit.post(&format!("/api/enforce?{q}"), json!(["acme/alice", "doc", "read"]), &other)
-        .await
-        .error(403);
+    kit.post(
+        &format!("/api/enforce?{q}"),
+        json!(["acme/alice", "doc", "read"]),
+        &other,
+    )
+    .await
+    .error(403);
     kit.get("/api/get-permissions?owner=acme", &other)
         .await
         .error(403);
@@ -246,9 +272,13 @@ on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {
         enforce(kit, q, json!(["acme/alice", "doc", "read"]), &alice).await,
         json!([true])
     );
-    kit.post(&format!("/api/enforce?{q}"), json!(["acme/bob", "doc", "read"]), &alice)
-        .await
-        .error(403);
+    kit.post(
+        &format!("/api/enforce?{q}"),
+        json!(["acme/bob", "doc", "read"]),
+        &alice,
+    )
+    .await
+    .error(403);
     kit.post(
         &format!("/api/batch-enforce?{q}"),
         json!([["acme/alice", "doc", "read"], ["acme/bob", "doc", "read"]]),
@@ -285,12 +315,20 @@ on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {
     .await
     .ok();
     let by_resource = kit
-        .post("/api/enforce?resourceId=doc", json!(["other/eve", "doc", "read"]), &other)
+        .post(
+            "/api/enforce?resourceId=doc",
+            json!(["other/eve", "doc", "read"]),
+            &other,
+        )
         .await;
     assert_eq!(by_resource.ok(), &json!([true]));
     assert_eq!(by_resource.body["data2"], json!(["/"]));
     let by_resource = kit
-        .post("/api/enforce?resourceId=doc", json!(["acme/alice", "doc", "read"]), &app)
+        .post(
+            "/api/enforce?resourceId=doc",
+            json!(["acme/alice", "doc", "read"]),
+            &app,
+        )
         .await;
     assert_eq!(by_resource.ok(), &json!([true]), "acme sees only its own p");
 });

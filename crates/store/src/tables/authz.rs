@@ -1,71 +1,76 @@
 //! `authz_models`, `authz_permissions`, `authz_roles`, `authz_groups`, `authz_adapters`,
 //! `authz_enforcers` (one shape: key, list columns, the object as JSON) and `authz_version`.
 
-use ferrodoor_core::store::{AuthzKind, AuthzRecord, StoreResult};
+use ferrodoor_core::store::AuthzRecord;
 
-use super::IntoEntity;
-use crate::list::{Kind, Table};
-
-const FIELDS: &[(&str, &str, Kind)] = &[
-    ("owner", "owner", Kind::Text),
-    ("name", "name", Kind::Text),
-    ("createdTime", "created_time", Kind::Text),
-    ("displayName", "display_name", Kind::Text),
-];
-
-const fn table(name: &'static str) -> Table {
-    Table {
-        name,
-        fields: FIELDS,
-        key: "owner, name",
-    }
+/// Declares one authorization table: all six share [`AuthzRecord`]'s shape (the core owns
+/// the shape of `body`, see `entity::authz`).
+macro_rules! authz_table {
+    ($row:ident, $table:literal) => {
+        crate::tables::table! {
+            #[doc = concat!("A row of `", $table, "`.")]
+            $row for AuthzRecord in $table {
+                key {
+                    owner: String = "owner", list("owner", Text);
+                    name: String = "name", list("name", Text);
+                }
+                columns {
+                    created_time: String = "created_time", list("createdTime", Text);
+                    display_name: String = "display_name", list("displayName", Text);
+                    body: String = "body", unlisted;
+                }
+                conflict = |r, _m| format!("{}/{} already exists", r.owner, r.name);
+            }
+        }
+    };
 }
 
-const MODELS: Table = table("authz_models");
-const PERMISSIONS: Table = table("authz_permissions");
-const ROLES: Table = table("authz_roles");
-const GROUPS: Table = table("authz_groups");
-const ADAPTERS: Table = table("authz_adapters");
-const ENFORCERS: Table = table("authz_enforcers");
+authz_table!(ModelRow, "authz_models");
+authz_table!(PermissionRow, "authz_permissions");
+authz_table!(RoleRow, "authz_roles");
+authz_table!(GroupRow, "authz_groups");
+authz_table!(AdapterRow, "authz_adapters");
+authz_table!(EnforcerRow, "authz_enforcers");
 
-/// The table of a kind (its name is a constant: safe to write into SQL text).
-pub(crate) fn table_of(kind: AuthzKind) -> &'static Table {
-    match kind {
-        AuthzKind::Model => &MODELS,
-        AuthzKind::Permission => &PERMISSIONS,
-        AuthzKind::Role => &ROLES,
-        AuthzKind::Group => &GROUPS,
-        AuthzKind::Adapter => &ADAPTERS,
-        AuthzKind::Enforcer => &ENFORCERS,
-    }
+/// Runs `$body` with `$row` naming the row type of `$kind`'s table.
+macro_rules! for_kind {
+    ($kind:expr, $row:ident => $body:expr) => {
+        match $kind {
+            AuthzKind::Model => {
+                type $row = authz::ModelRow;
+                $body
+            }
+            AuthzKind::Permission => {
+                type $row = authz::PermissionRow;
+                $body
+            }
+            AuthzKind::Role => {
+                type $row = authz::RoleRow;
+                $body
+            }
+            AuthzKind::Group => {
+                type $row = authz::GroupRow;
+                $body
+            }
+            AuthzKind::Adapter => {
+                type $row = authz::AdapterRow;
+                $body
+            }
+            AuthzKind::Enforcer => {
+                type $row = authz::EnforcerRow;
+                $body
+            }
+        }
+    };
 }
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct AuthzRow {
-    owner: String,
-    name: String,
-    created_time: String,
-    display_name: String,
-    body: String,
-}
-
-impl IntoEntity for AuthzRow {
-    type Entity = AuthzRecord;
-
-    fn into_entity(self) -> StoreResult<AuthzRecord> {
-        Ok(AuthzRecord {
-            owner: self.owner,
-            name: self.name,
-            created_time: self.created_time,
-            display_name: self.display_name,
-            body: self.body,
-        })
-    }
-}
+pub(crate) use for_kind;
 
 /// Expands the authorization queries for the backend in scope; see [`crate::backend`].
 macro_rules! authz_queries {
     () => {
+        use crate::tables::authz::{self, for_kind};
+        use ferrodoor_core::store::{AuthzKind, AuthzRecord};
+
         pub(crate) async fn get_authz(
             c: &mut Conn,
             kind: AuthzKind,
@@ -73,16 +78,11 @@ macro_rules! authz_queries {
             name: &str,
             lock: bool,
         ) -> StoreResult<Option<AuthzRecord>> {
-            let table = authz::table_of(kind).name;
-            let lock = if lock && LOCK_ROWS { " FOR UPDATE" } else { "" };
-            let sql = format!("SELECT * FROM {table} WHERE owner = $1 AND name = $2{lock}");
-            let row: Option<AuthzRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(owner)
-                .bind(name)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db_error)?;
-            row.map(IntoEntity::into_entity).transpose()
+            for_kind!(kind, R => if lock {
+                get_for_update::<R>(c, (owner, name)).await
+            } else {
+                get::<R>(c, (owner, name)).await
+            })
         }
 
         pub(crate) async fn list_authz(
@@ -92,7 +92,7 @@ macro_rules! authz_queries {
             query: &ListQuery,
         ) -> StoreResult<Page<AuthzRecord>> {
             let scope = owner.map(|o| ("owner", o));
-            list::<AuthzRow>(c, authz::table_of(kind), scope, query).await
+            for_kind!(kind, R => list::<R>(c, scope, query).await)
         }
 
         pub(crate) async fn insert_authz(
@@ -100,24 +100,11 @@ macro_rules! authz_queries {
             kind: AuthzKind,
             r: &AuthzRecord,
         ) -> StoreResult<()> {
-            let table = authz::table_of(kind).name;
-            let sql = format!(
-                "INSERT INTO {table} (owner, name, created_time, display_name, body) \
-                 VALUES ($1, $2, $3, $4, $5)"
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&r.owner)
-                .bind(&r.name)
-                .bind(&r.created_time)
-                .bind(&r.display_name)
-                .bind(&r.body)
-                .execute(&mut *c)
-                .await
-                .map_err(db_error)
-                .on_conflict(|_| format!("{}/{} already exists", r.owner, r.name))?;
-            Ok(())
+            for_kind!(kind, R => insert::<R>(c, r).await)
         }
 
+        /// Replaces (`owner`, `name`) by `r`; a rename is a delete and an insert (in the
+        /// caller's transaction).
         pub(crate) async fn update_authz(
             c: &mut Conn,
             kind: AuthzKind,
@@ -125,24 +112,14 @@ macro_rules! authz_queries {
             name: &str,
             r: &AuthzRecord,
         ) -> StoreResult<bool> {
-            let table = authz::table_of(kind).name;
-            let sql = format!(
-                "UPDATE {table} SET owner = $3, name = $4, created_time = $5, \
-                 display_name = $6, body = $7 WHERE owner = $1 AND name = $2"
-            );
-            let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(owner)
-                .bind(name)
-                .bind(&r.owner)
-                .bind(&r.name)
-                .bind(&r.created_time)
-                .bind(&r.display_name)
-                .bind(&r.body)
-                .execute(&mut *c)
-                .await
-                .map_err(db_error)
-                .on_conflict(|_| format!("{}/{} already exists", r.owner, r.name))?;
-            Ok(done.rows_affected() > 0)
+            if r.owner == owner && r.name == name {
+                return for_kind!(kind, R => update::<R>(c, r).await);
+            }
+            if !delete_authz(c, kind, owner, name).await? {
+                return Ok(false);
+            }
+            insert_authz(c, kind, r).await?;
+            Ok(true)
         }
 
         pub(crate) async fn delete_authz(
@@ -151,15 +128,7 @@ macro_rules! authz_queries {
             owner: &str,
             name: &str,
         ) -> StoreResult<bool> {
-            let table = authz::table_of(kind).name;
-            let sql = format!("DELETE FROM {table} WHERE owner = $1 AND name = $2");
-            let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(owner)
-                .bind(name)
-                .execute(&mut *c)
-                .await
-                .map_err(db_error)?;
-            Ok(done.rows_affected() > 0)
+            for_kind!(kind, R => delete::<R>(c, (owner, name)).await)
         }
 
         pub(crate) async fn authz_version(c: &mut Conn) -> StoreResult<i64> {
@@ -170,10 +139,8 @@ macro_rules! authz_queries {
         }
 
         pub(crate) async fn bump_authz_version(c: &mut Conn) -> StoreResult<()> {
-            sqlx::query("UPDATE authz_version SET version = version + 1 WHERE id = 1")
-                .execute(&mut *c)
-                .await
-                .map_err(db_error)?;
+            let sql = "UPDATE authz_version SET version = version + 1 WHERE id = 1";
+            execute(c, sql, vec![]).await?;
             Ok(())
         }
     };
