@@ -1,5 +1,5 @@
 // Casdoor's Python SDK (PyPI `casdoor`): the server and its data are set up here, the SDK
-// is exercised by pytest (python/test_casdoor_python_sdk.py) in the virtual environment
+// is exercised by pytest (python/: sign-in and users, authorization) in the virtual environment
 // `.venv` beside this file (or the Python named by FERRODOOR_COMPAT_PYTHON):
 //
 //   python3 -m venv .venv && .venv/bin/pip install -r python/requirements.txt
@@ -38,7 +38,7 @@ after(async () => {
   await server?.stop();
 });
 
-test('casdoor Python SDK: pytest python/test_casdoor_python_sdk.py', async (t) => {
+test('casdoor Python SDK: pytest python/', async (t) => {
   assert.ok(
     fs.existsSync(PYTHON),
     `${PYTHON} is missing: python3 -m venv tests/compat/.venv && tests/compat/.venv/bin/pip install -r tests/compat/python/requirements.txt`,
@@ -53,7 +53,7 @@ test('casdoor Python SDK: pytest python/test_casdoor_python_sdk.py', async (t) =
     state: 'web',
   });
   const back = await signInOnHostedPage(authorize, 'alice', PASSWORD);
-  const run = spawnSync(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'python/test_casdoor_python_sdk.py'], {
+  const run = spawnSync(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'python/'], {
     cwd: HERE,
     encoding: 'utf8',
     timeout: 120_000,

@@ -17,18 +17,6 @@ from casdoor.user import User
 ENV = os.environ
 
 
-@pytest.fixture(scope="module")
-def sdk():
-    return CasdoorSDK(
-        endpoint=ENV["COMPAT_ENDPOINT"],
-        client_id=ENV["COMPAT_CLIENT_ID"],
-        client_secret=ENV["COMPAT_CLIENT_SECRET"],
-        certificate=ENV["COMPAT_CERTIFICATE"],
-        org_name="acme",
-        application_name="web",
-    )
-
-
 def flip_signature(token: str) -> str:
     header, payload, signature = token.split(".")
     raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))

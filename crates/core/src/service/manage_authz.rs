@@ -91,6 +91,31 @@ impl Core {
         })
     }
 
+    /// Casdoor's `get-permissions-by-role`: the permissions of the role's organization that
+    /// name the role (`owner/name`) among their roles.
+    pub async fn permissions_by_role(
+        &self,
+        who: &Principal,
+        owner: &str,
+        name: &str,
+    ) -> Result<Vec<Permission>> {
+        require_can_manage_authz(who, owner)?;
+        let role_id = format!("{owner}/{name}");
+        let all = self
+            .store
+            .list_authz(
+                Permission::KIND,
+                Some(owner),
+                &crate::store::ListQuery::default(),
+            )
+            .await?;
+        all.items
+            .into_iter()
+            .map(from_record::<Permission>)
+            .filter(|p| p.as_ref().map_or(true, |p| p.roles.contains(&role_id)))
+            .collect()
+    }
+
     /// None when there is no such object (Casdoor answers `data: null`).
     pub async fn get_authz<T: AuthzObject>(
         &self,

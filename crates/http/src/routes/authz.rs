@@ -77,6 +77,18 @@ pub async fn delete<T: AuthzObject>(
     ))
 }
 
+/// `?id=owner/role`: the permissions naming the role.
+pub async fn permissions_by_role(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+) -> Result<Envelope, ApiError> {
+    let (owner, name) = qs.id()?;
+    Ok(Envelope::ok(
+        s.core.permissions_by_role(&who, &owner, &name).await?,
+    ))
+}
+
 /// Casdoor's enforce parameters (exactly one).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

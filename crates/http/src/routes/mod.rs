@@ -102,6 +102,7 @@ table! {
     "/api/add-permission" => post(z::add::<Permission>);
     "/api/update-permission" => post(z::update::<Permission>);
     "/api/delete-permission" => post(z::delete::<Permission>);
+    "/api/get-permissions-by-role" => get(z::permissions_by_role);
     "/api/get-roles" => get(z::list::<Role>);
     "/api/get-role" => get(z::get::<Role>);
     "/api/add-role" => post(z::add::<Role>);
