@@ -1,5 +1,5 @@
 // Casdoor's own Node.js SDK (casdoor-nodejs-sdk) against the real ferrodoor binary and its
-// WeChat emulator: JWT verification with the X.509 certificate, the user management calls,
+// WeChat emulator: JWT verification with the X.509 certificate, the user management calls, the authorization calls (models, roles, permissions, enforce),
 // and the SDK's token exchange and refresh. The SDK is used exactly as its README shows;
 // the paths and bodies it sends are its own (node_modules/casdoor-nodejs-sdk/lib/cjs/user.js).
 //
@@ -271,5 +271,65 @@ describe('token exchange (getAuthToken / refreshToken)', () => {
     assert.equal(response.status, 200);
     assert.equal(body.data.name, 'alice');
     assert.equal(jwtPayload(access_token).sub, body.data.id);
+  });
+});
+
+describe('authorization: models, roles, permissions, enforce (application credentials)', () => {
+  const RBAC = [
+    '[request_definition]', 'r = sub, obj, act', '',
+    '[policy_definition]', 'p = sub, obj, act', '',
+    '[role_definition]', 'g = _, _', '',
+    '[policy_effect]', 'e = some(where (p.eft == allow))', '',
+    '[matchers]', 'm = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act',
+  ].join('\n');
+  const ok = (answer) => assert.equal(answer.data.status, 'ok', JSON.stringify(answer.data));
+  const allowed = (subject, act = 'read') => call(sdk.enforce('acme/read-docs', '', '', [subject, 'doc1', act]));
+
+  before(async () => {
+    ok(await call(sdk.addModel({ owner: 'acme', name: 'rbac', modelText: RBAC })));
+    ok(await call(sdk.addRole({ owner: 'acme', name: 'reader', users: ['acme/alice'], isEnabled: true })));
+    ok(await call(sdk.addPermission({
+      owner: 'acme',
+      name: 'read-docs',
+      model: 'rbac',
+      roles: ['acme/reader'],
+      resources: ['doc1'],
+      actions: ['read'],
+      effect: 'Allow',
+      isEnabled: true,
+    })));
+  });
+
+  test('enforce and batchEnforce answer from the role the permission names', async () => {
+    assert.equal(await allowed('acme/alice'), true);
+    assert.equal(await allowed('acme/alice', 'write'), false);
+    assert.equal(await allowed('acme/mallory'), false);
+    assert.equal(await call(sdk.enforce('', 'acme/rbac', '', ['acme/alice', 'doc1', 'read'])), true);
+    const batch = await call(sdk.batchEnforce('acme/read-docs', '', '', [
+      ['acme/alice', 'doc1', 'read'],
+      ['acme/alice', 'doc2', 'read'],
+    ]));
+    assert.deepEqual(batch, [true, false]);
+  });
+
+  test('updateRole: the very next enforce sees the grant gone, and back', async () => {
+    const role = (await call(sdk.getRole('reader'))).data.data;
+    assert.deepEqual(role.users, ['acme/alice']);
+    ok(await call(sdk.updateRole({ ...role, users: [] })));
+    assert.equal(await allowed('acme/alice'), false);
+    ok(await call(sdk.updateRole({ ...role, users: ['acme/alice'] })));
+    assert.equal(await allowed('acme/alice'), true);
+  });
+
+  test('lists read back what was added', async () => {
+    assert.deepEqual((await call(sdk.getRoles())).data.data.map((r) => r.name), ['reader']);
+    assert.deepEqual((await call(sdk.getPermissions())).data.data.map((p) => p.name), ['read-docs']);
+    assert.equal((await call(sdk.getModel('rbac'))).data.data.modelText, RBAC);
+  });
+
+  test('the application gets nothing of another organization', async () => {
+    const other = new SDK({ ...sdk.config, orgName: 'built-in' });
+    await assert.rejects(other.getRoles(), (e) => e.response?.status === 403);
+    await assert.rejects(other.getPermissions(), (e) => e.response?.status === 403);
   });
 });
