@@ -1,6 +1,7 @@
 // Casdoor's own Node.js SDK (casdoor-nodejs-sdk) against the real ferrodoor binary and its
-// WeChat emulator: JWT verification with the X.509 certificate, the user management calls, the authorization calls (models, roles, permissions, enforce),
-// and the SDK's token exchange and refresh. The SDK is used exactly as its README shows;
+// WeChat emulator: JWT verification with the X.509 certificate, the user management calls,
+// the authorization calls (models, roles, permissions, enforce), and the SDK's token
+// exchange and refresh. The SDK is used exactly as its README shows;
 // the paths and bodies it sends are its own (node_modules/casdoor-nodejs-sdk/lib/cjs/user.js).
 //
 //   FERRODOOR_BIN=target/debug/ferrodoor node --test     (in tests/compat)

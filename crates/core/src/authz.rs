@@ -238,19 +238,6 @@ pub fn require_can_enforce(
     )))
 }
 
-/// Reading what a user may do (their roles, objects, actions): themselves or an admin of
-/// their organization.
-pub fn require_can_read_grants(principal: &Principal, owner: &str, name: &str) -> Result<()> {
-    if principal.is_user(owner, name) || principal.administers(owner) {
-        Ok(())
-    } else {
-        Err(Error::forbidden(format!(
-            "{} may not read the grants of {owner}/{name}",
-            principal.subject()
-        )))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,10 +367,6 @@ mod tests {
         assert!(require_can_enforce(&app("acme"), "acme", &["acme/bob"]).is_ok());
         assert!(require_can_enforce(&app("other"), "acme", &["acme/bob"]).is_err());
         assert!(require_can_enforce(&user("acme", "boss", true), "acme", &["acme/bob"]).is_ok());
-        assert!(require_can_read_grants(&alice, "acme", "alice").is_ok());
-        assert!(require_can_read_grants(&alice, "acme", "bob").is_err());
-        assert!(require_can_read_grants(&app("acme"), "acme", "bob").is_ok());
-        assert!(require_can_read_grants(&app("other"), "acme", "bob").is_err());
     }
 
     #[test]

@@ -332,3 +332,74 @@ on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {
         .await;
     assert_eq!(by_resource.ok(), &json!([true]), "acme sees only its own p");
 });
+
+on_both_backends!(every_kind_stays_in_its_organization, |kit| {
+    let app = org_with_app(kit, "acme", &["alice"]).await;
+    let other = org_with_app(kit, "other", &["eve"]).await;
+    let alice = kit.sign_in("acme", "alice", "pw-alice-123").await;
+    let kinds = [
+        ("model", json!({"modelText": RBAC})),
+        ("role", json!({"users": ["acme/alice"]})),
+        ("group", json!({"displayName": "G"})),
+        ("adapter", json!({"table": "t"})),
+        ("enforcer", json!({"model": "acme/x"})),
+    ];
+    for (kind, fields) in &kinds {
+        let mut body = fields.clone();
+        body["owner"] = json!("acme");
+        body["name"] = json!("x");
+        kit.post(&format!("/api/add-{kind}"), body.clone(), &app)
+            .await
+            .ok();
+        let id = format!("?id=acme/x");
+        for who in [&other, &alice] {
+            kit.get(&format!("/api/get-{kind}{id}"), who)
+                .await
+                .error(403);
+            kit.get(&format!("/api/get-{kind}s?owner=acme"), who)
+                .await
+                .error(403);
+            let mut planted = body.clone();
+            planted["name"] = json!("planted");
+            kit.post(&format!("/api/add-{kind}"), planted, who)
+                .await
+                .error(403);
+            kit.post(
+                &format!("/api/update-{kind}{id}"),
+                json!({"displayName": "mine"}),
+                who,
+            )
+            .await
+            .error(403);
+            kit.post(&format!("/api/delete-{kind}{id}"), json!({}), who)
+                .await
+                .error(403);
+        }
+        // Still there, unchanged, and only in acme's lists.
+        let got = kit.get(&format!("/api/get-{kind}{id}"), &app).await;
+        assert_eq!(got.ok()["name"], "x", "{kind}");
+        assert_ne!(got.ok()["displayName"], "mine", "{kind}");
+        let theirs = kit.get(&format!("/api/get-{kind}s"), &other).await;
+        assert_eq!(theirs.ok(), &json!([]), "{kind}");
+    }
+    kit.get("/api/get-permissions-by-role?id=acme/x", &other)
+        .await
+        .error(403);
+    kit.get("/api/get-permissions-by-role?id=acme/x", &alice)
+        .await
+        .error(403);
+    kit.get("/api/get-permissions-by-role?id=acme/x", &app)
+        .await
+        .ok();
+    // The adapter's database password never comes back.
+    kit.post(
+        "/api/update-adapter?id=acme/x",
+        json!({"password": "db-secret-1"}),
+        &app,
+    )
+    .await
+    .ok();
+    let adapter = kit.get("/api/get-adapter?id=acme/x", &app).await;
+    assert_eq!(adapter.ok()["password"], "***");
+    assert!(!adapter.text.contains("db-secret-1"));
+});

@@ -228,8 +228,13 @@ impl Kit {
     }
 
     pub async fn post(&self, path: &str, body: Value, auth: &Auth) -> Answer {
+        self.post_at(&self.base, path, body, auth).await
+    }
+
+    /// [`Kit::post`] to another server (a second node).
+    pub async fn post_at(&self, base: &str, path: &str, body: Value, auth: &Auth) -> Answer {
         Self::answer(
-            self.with_auth(self.http.post(self.url(path)), auth)
+            self.with_auth(self.http.post(format!("{base}{path}")), auth)
                 .json(&body)
                 .send()
                 .await

@@ -208,6 +208,57 @@ async fn two_nodes_fetch_the_wechat_access_token_once_between_them() {
     kit.stop().await;
 }
 
+/// Enforcers are cached per node; every enforce compares the database's authorization
+/// version first, so a grant changed through node A is seen by the very next enforce on
+/// node B (bound: zero, for one single-row read per enforce).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_grant_changed_on_one_node_is_seen_by_the_next_enforce_on_the_other() {
+    let (kit, node_b) = two_nodes().await;
+    let base_b = format!("http://{}", node_b.addr);
+    let app = crate::authz::org_with_app(&kit, "acme", &["alice"]).await;
+    kit.post(
+        "/api/add-permission",
+        json!({"owner": "acme", "name": "p", "users": ["acme/alice"], "resources": ["doc"], "actions": ["read"]}),
+        &app,
+    )
+    .await
+    .ok();
+    let enforce_at = |base: String| {
+        let kit = &kit;
+        let app = &app;
+        async move {
+            kit.post_at(
+                &base,
+                "/api/enforce?permissionId=acme/p",
+                json!(["acme/alice", "doc", "read"]),
+                app,
+            )
+            .await
+            .ok()
+            .clone()
+        }
+    };
+    // Node B builds and caches its enforcer.
+    assert_eq!(enforce_at(base_b.clone()).await, json!([true]));
+    assert_eq!(enforce_at(base_b.clone()).await, json!([true]));
+    for (users, expect) in [
+        (json!([]), json!([false])),
+        (json!(["acme/alice"]), json!([true])),
+    ] {
+        kit.post(
+            "/api/update-permission?id=acme/p",
+            json!({"users": users}),
+            &app,
+        )
+        .await
+        .ok();
+        assert_eq!(enforce_at(base_b.clone()).await, expect);
+        assert_eq!(enforce_at(kit.base.clone()).await, expect);
+    }
+    node_b.stop().await.unwrap();
+    kit.stop().await;
+}
+
 fn secret_key(kit: &Kit) -> [u8; 32] {
     kit.settings.resolve_secret_key().unwrap()
 }
