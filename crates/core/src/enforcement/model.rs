@@ -55,7 +55,15 @@ fn definition(m: &DefaultModel, sec: &str) -> Option<(String, Vec<String>)> {
 
 /// Parses a model text the way Casdoor does (`GetBuiltInModel`): empty means the built-in
 /// model; the policy definition is padded to six fields, the sixth being `permissionId`.
+/// casbin-rs's parser runs in a task, so a panic in it is an error, not a crash.
 pub async fn parse(text: &str) -> Result<DefaultModel, ModelError> {
+    let text = text.to_string();
+    tokio::spawn(async move { parse_unguarded(&text).await })
+        .await
+        .map_err(|_| ModelError("invalid model text (casbin cannot parse it)".into()))?
+}
+
+async fn parse_unguarded(text: &str) -> Result<DefaultModel, ModelError> {
     let text = if text.trim().is_empty() {
         BUILT_IN_MODEL
     } else {
@@ -228,6 +236,19 @@ mod tests {
         );
         assert!(validate(&unknown_var).await.is_err());
         assert!(validate("not a model").await.is_err());
+        // Odd texts casbin-rs's parser meets: each an error (or a usable model), never a panic.
+        for text in [
+            "[request_definition]",
+            "[request_definition]\nr = \n[policy_definition]\np = \n[policy_effect]\ne = \n[matchers]\nm = ",
+            "[matchers]\nm = r.sub == p.sub\n[matchers]\nm = (",
+            "[request_definition]\nr = sub\n[policy_definition]\np = sub\n[role_definition]\ng = _\n\
+             [policy_effect]\ne = some(where (p.eft == allow))\n[matchers]\nm = g(r.sub)",
+            "[request_definition]\nr = sub, obj, act\n[policy_definition]\np = sub, obj, act, eft, x, y, z\n\
+             [policy_effect]\ne = some(where (p.eft == allow))\n[matchers]\nm = r.sub == p.sub",
+            "\u{0}[\u{ffff}]=\n=",
+        ] {
+            let _ = validate(text).await;
+        }
         assert!(validate("").await.is_ok());
     }
 
