@@ -5,10 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use ferrodoor_core::seal::Secret;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use crate::database_url::DatabaseUrl;
+
+/// Secrets are `Secret`s and the database URL a `DatabaseUrl`: their `Debug` and `Serialize`
+/// cannot show a password or key, so printing the settings (`ferrodoor config`) is safe.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// Address to listen on.
@@ -17,7 +22,7 @@ pub struct Settings {
     /// `http://` + `listen`.
     pub origin: Option<String>,
     /// `sqlite://file.db` (created if missing) or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// PostgreSQL: how long a request waits for a database connection before answering 503
     /// (also how long an unreachable database is retried).
     pub database_acquire_timeout_ms: u64,
@@ -25,14 +30,14 @@ pub struct Settings {
     pub init_data: Option<PathBuf>,
     /// Password of `built-in/admin` when it is first created; generated and printed once
     /// when unset.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
     /// WeChat's API base URL (point it at `ferrodoor wechat-emulator` offline).
     pub wechat_api_base: String,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// Base64 of 32 random bytes: seals secrets kept at rest (WeChat session keys). Every
     /// node of a cluster needs the same one. When unset, `secret_key_file` is used.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// Where the secret key is kept when `secret_key` is unset; created (mode 0600) with a
     /// random key on first start.
     pub secret_key_file: PathBuf,
@@ -129,7 +134,7 @@ impl Settings {
             })
         };
         if let Some(key) = &self.secret_key {
-            return decode(key, "FERRODOOR_SECRET_KEY");
+            return decode(key.expose(), "FERRODOOR_SECRET_KEY");
         }
         let path = &self.secret_key_file;
         if path.exists() {
@@ -291,7 +296,7 @@ mod tests {
             jail.set_env("FERRODOOR_DATABASE_URL", "postgres://u@h/db");
             let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
             assert_eq!(s.origin(), "https://from-env.example");
-            assert_eq!(s.database_url, "postgres://u@h/db");
+            assert_eq!(s.database_url.expose(), "postgres://u@h/db");
             assert_eq!(s.log_format, "json");
             assert_eq!(s.database_acquire_timeout_ms, 5_000);
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
@@ -343,6 +348,20 @@ mod tests {
             ..Settings::default()
         };
         assert!(short.resolve_secret_key().is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let settings = Settings {
+            database_url: "postgres://u:url-pw@h/db?password=query-pw".into(),
+            admin_password: Some("admin-pw".into()),
+            secret_key: Some("the-secret-key".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?} {settings:#?}");
+        for secret in ["url-pw", "query-pw", "admin-pw", "the-secret-key"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -35,7 +35,7 @@ macro_rules! define_backend {
                 Session, Token, User, WeChatIdentity,
             };
             use ferrodoor_core::store::{
-                ListQuery, Page, StoreResult, StoredAccessToken, WeChatLookup,
+                ListQuery, Page, SigninClaim, StoreResult, StoredAccessToken, WeChatLookup,
             };
 
             /// A page of a table and the count of all rows matching the filter.
@@ -468,6 +468,25 @@ macro_rules! store_tx_impl {
 
             async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64> {
                 q::purge_expired(&mut self.0, now_unix).await
+            }
+
+            async fn claim_signin_attempt(
+                &mut self,
+                owner: &str,
+                name: &str,
+                limit: i64,
+                window_start: i64,
+                now: i64,
+            ) -> StoreResult<SigninClaim> {
+                q::claim_signin_attempt(&mut self.0, owner, name, limit, window_start, now).await
+            }
+
+            async fn reset_signin_wrong_times(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<()> {
+                q::reset_signin_wrong_times(&mut self.0, owner, name).await
             }
         }
     };

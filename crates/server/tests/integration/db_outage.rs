@@ -54,14 +54,17 @@ async fn timed<F: Future<Output = Answer>>(f: F) -> (Answer, Duration) {
 async fn database_outage_gives_503_quickly_and_the_server_recovers_by_itself() {
     let proxy = TcpProxy::start(&pg_upstream()).await;
     let proxy_addr = proxy.addr();
-    let kit = Kit::start_with(Backend::Postgres, |s| {
-        let mut url = url::Url::parse(&s.database_url).unwrap();
+    let Some(kit) = Kit::start_with(Backend::Postgres, |s| {
+        let mut url = url::Url::parse(s.database_url.expose()).unwrap();
         url.set_host(Some(&proxy_addr.ip().to_string())).unwrap();
         url.set_port(Some(proxy_addr.port())).unwrap();
-        s.database_url = url.to_string();
+        s.database_url = url.as_str().into();
         s.database_acquire_timeout_ms = ACQUIRE_TIMEOUT_MS;
     })
-    .await;
+    .await
+    else {
+        return;
+    };
     let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
     let first = login(&kit, &client_id, &kit.wx_login(APP1.0, "olga")).await;
     first.ok_status();

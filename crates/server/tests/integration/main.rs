@@ -4,6 +4,7 @@
 
 mod kit;
 
+mod config_command;
 mod db_outage;
 mod faults;
 mod grants;

@@ -18,6 +18,12 @@ pub(crate) const TABLE: Table = Table {
         ("passwordType", "password_type", Kind::Text),
         ("defaultAvatar", "default_avatar", Kind::Text),
         ("defaultApplication", "default_application", Kind::Text),
+        ("failedSigninLimit", "failed_signin_limit", Kind::Number),
+        (
+            "failedSigninFrozenTime",
+            "failed_signin_frozen_time",
+            Kind::Number,
+        ),
     ],
     key: "name",
 };
@@ -33,6 +39,8 @@ pub(crate) struct OrganizationRow {
     password_type: String,
     default_avatar: String,
     default_application: String,
+    failed_signin_limit: i64,
+    failed_signin_frozen_time: i64,
 }
 
 impl IntoEntity for OrganizationRow {
@@ -50,6 +58,8 @@ impl IntoEntity for OrganizationRow {
             password_type: r.password_type,
             default_avatar: r.default_avatar,
             default_application: r.default_application,
+            failed_signin_limit: r.failed_signin_limit,
+            failed_signin_frozen_time: r.failed_signin_frozen_time,
         })
     }
 }
@@ -81,8 +91,9 @@ macro_rules! organization_queries {
         pub(crate) async fn insert_organization(c: &mut Conn, o: &Organization) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO organizations (owner, name, created_time, display_name, website_url, \
-                 favicon, password_type, default_avatar, default_application) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 favicon, password_type, default_avatar, default_application, \
+                 failed_signin_limit, failed_signin_frozen_time) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(&o.owner)
             .bind(&o.name)
@@ -93,6 +104,8 @@ macro_rules! organization_queries {
             .bind(&o.password_type)
             .bind(&o.default_avatar)
             .bind(&o.default_application)
+            .bind(o.failed_signin_limit)
+            .bind(o.failed_signin_frozen_time)
             .execute(&mut *c)
             .await
             .map_err(db_error)
@@ -107,7 +120,8 @@ macro_rules! organization_queries {
             let done = sqlx::query(
                 "UPDATE organizations SET owner = $2, created_time = $3, display_name = $4, \
                  website_url = $5, favicon = $6, password_type = $7, default_avatar = $8, \
-                 default_application = $9 WHERE name = $1",
+                 default_application = $9, failed_signin_limit = $10, \
+                 failed_signin_frozen_time = $11 WHERE name = $1",
             )
             .bind(&o.name)
             .bind(&o.owner)
@@ -118,6 +132,8 @@ macro_rules! organization_queries {
             .bind(&o.password_type)
             .bind(&o.default_avatar)
             .bind(&o.default_application)
+            .bind(o.failed_signin_limit)
+            .bind(o.failed_signin_frozen_time)
             .execute(&mut *c)
             .await
             .map_err(db_error)?;

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use ferrodoor_core::clock::Now;
 use ferrodoor_core::entity::User;
 use ferrodoor_core::store::StoreResult;
 
@@ -43,6 +44,7 @@ pub(crate) const TABLE: Table = Table {
         ("signupApplication", "signup_application", Kind::Text),
         ("wechat", "wechat", Kind::Text),
         ("properties", "properties", Kind::Text),
+        ("signinWrongTimes", "signin_wrong_times", Kind::Number),
     ],
     key: "owner, name",
 };
@@ -81,6 +83,8 @@ pub(crate) struct UserRow {
     signup_application: String,
     wechat: String,
     properties: String,
+    signin_wrong_times: i64,
+    last_signin_wrong_time: i64,
 }
 
 impl IntoEntity for UserRow {
@@ -123,8 +127,24 @@ impl IntoEntity for UserRow {
             signup_application: r.signup_application,
             wechat: r.wechat,
             properties,
+            signin_wrong_times: r.signin_wrong_times,
+            last_signin_wrong_time: signin_time_text(r.last_signin_wrong_time),
         })
     }
+}
+
+/// `last_signin_wrong_time` is unix seconds in the database (compared in SQL), Casdoor's
+/// RFC 3339 in JSON; 0 is "never".
+fn signin_time_text(unix: i64) -> String {
+    if unix > 0 {
+        Now::from_unix(unix).rfc3339()
+    } else {
+        String::new()
+    }
+}
+
+pub(crate) fn signin_time_unix(user: &User) -> i64 {
+    Now::parse_rfc3339(&user.last_signin_wrong_time).map_or(0, |t| t.unix())
 }
 
 pub(crate) fn conflict_message(user: &User, db_message: &str) -> String {
@@ -276,9 +296,11 @@ macro_rules! user_queries {
                  password_hash, display_name, first_name, last_name, avatar, email, \
                  email_verified, phone, country_code, region, location, affiliation, title, \
                  homepage, bio, tag, language, gender, birthday, is_admin, is_forbidden, \
-                 is_deleted, signup_application, wechat, properties) \
+                 is_deleted, signup_application, wechat, properties, signin_wrong_times, \
+                 last_signin_wrong_time) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)",
+                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, \
+                 $33)",
             )
             .bind(&u.owner)
             .bind(&u.name)
@@ -311,6 +333,8 @@ macro_rules! user_queries {
             .bind(&u.signup_application)
             .bind(&u.wechat)
             .bind(properties)
+            .bind(u.signin_wrong_times)
+            .bind(users::signin_time_unix(u))
             .execute(&mut *c)
             .await
             .map_err(db_error)
@@ -328,7 +352,8 @@ macro_rules! user_queries {
                  region = $16, location = $17, affiliation = $18, title = $19, homepage = $20, \
                  bio = $21, tag = $22, language = $23, gender = $24, birthday = $25, \
                  is_admin = $26, is_forbidden = $27, is_deleted = $28, signup_application = $29, \
-                 wechat = $30, properties = $31 \
+                 wechat = $30, properties = $31, signin_wrong_times = $32, \
+                 last_signin_wrong_time = $33 \
                  WHERE owner = $1 AND name = $2",
             )
             .bind(&u.owner)
@@ -362,11 +387,71 @@ macro_rules! user_queries {
             .bind(&u.signup_application)
             .bind(&u.wechat)
             .bind(properties)
+            .bind(u.signin_wrong_times)
+            .bind(users::signin_time_unix(u))
             .execute(&mut *c)
             .await
             .map_err(db_error)
             .on_conflict(|m| users::conflict_message(u, m))?;
             Ok(done.rows_affected() > 0)
+        }
+
+        /// One statement, so concurrent attempts are each counted (see the trait).
+        pub(crate) async fn claim_signin_attempt(
+            c: &mut Conn,
+            owner: &str,
+            name: &str,
+            limit: i64,
+            window_start: i64,
+            now: i64,
+        ) -> StoreResult<SigninClaim> {
+            let done = sqlx::query(
+                "UPDATE users SET signin_wrong_times = CASE \
+                 WHEN last_signin_wrong_time < $4 THEN 1 ELSE signin_wrong_times + 1 END, \
+                 last_signin_wrong_time = $5 \
+                 WHERE owner = $1 AND name = $2 \
+                 AND (signin_wrong_times < $3 OR last_signin_wrong_time < $4)",
+            )
+            .bind(owner)
+            .bind(name)
+            .bind(limit)
+            .bind(window_start)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() > 0 {
+                return Ok(SigninClaim::Claimed);
+            }
+            let last: Option<(i64,)> = sqlx::query_as(
+                "SELECT last_signin_wrong_time FROM users WHERE owner = $1 AND name = $2",
+            )
+            .bind(owner)
+            .bind(name)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?;
+            Ok(match last {
+                Some((last_wrong_at,)) => SigninClaim::Frozen { last_wrong_at },
+                None => SigninClaim::Claimed,
+            })
+        }
+
+        pub(crate) async fn reset_signin_wrong_times(
+            c: &mut Conn,
+            owner: &str,
+            name: &str,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "UPDATE users SET signin_wrong_times = 0, last_signin_wrong_time = 0 \
+                 WHERE owner = $1 AND name = $2",
+            )
+            .bind(owner)
+            .bind(name)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+            Ok(())
         }
 
         /// Tokens and sessions have no foreign key to users (client-credentials tokens have
