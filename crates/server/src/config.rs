@@ -45,6 +45,15 @@ pub struct Settings {
     /// verify) or `ES256` (much cheaper to sign). Applies to the first start and to
     /// rotations; existing certificates keep theirs.
     pub signing_algorithm: String,
+    /// Requests per minute one client address may send to the costly anonymous endpoints
+    /// (token endpoint, sign-in, the hosted sign-in page, WeChat binding); 0 turns the
+    /// limit off.
+    pub rate_limit_per_minute: u32,
+    /// Requests one client address may send at once before that pace applies.
+    pub rate_limit_burst: u32,
+    /// Comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    pub trusted_proxies: String,
 }
 
 impl Default for Settings {
@@ -61,6 +70,9 @@ impl Default for Settings {
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
             signing_algorithm: "RS256".into(),
+            rate_limit_per_minute: 60,
+            rate_limit_burst: 20,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -92,6 +104,9 @@ impl Settings {
             "secret_key",
             "secret_key_file",
             "signing_algorithm",
+            "rate_limit_per_minute",
+            "rate_limit_burst",
+            "trusted_proxies",
         ]));
         let settings: Settings = figment.extract().context("invalid configuration")?;
         settings.validate()?;
@@ -109,6 +124,7 @@ impl Settings {
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
         self.key_algorithm()?;
+        self.rate_limit_settings()?;
         if self.database_acquire_timeout_ms == 0 {
             bail!("database_acquire_timeout_ms must be positive");
         }
@@ -148,6 +164,24 @@ impl Settings {
         write_private(path, &text)
             .with_context(|| format!("creating the secret key file {}", path.display()))?;
         Ok(key)
+    }
+
+    pub fn rate_limit_settings(&self) -> Result<ferrodoor_http::rate_limit::RateLimitSettings> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .with_context(|| format!("trusted proxy {p:?} is not an IP address"))
+            })
+            .collect::<Result<_>>()?;
+        Ok(ferrodoor_http::rate_limit::RateLimitSettings {
+            per_minute: self.rate_limit_per_minute,
+            burst: self.rate_limit_burst,
+            trusted_proxies,
+        })
     }
 
     pub fn pool_settings(&self) -> ferrodoor_store::PoolSettings {
@@ -308,6 +342,15 @@ mod tests {
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "0");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
+            jail.set_env("FERRODOOR_RATE_LIMIT_PER_MINUTE", "5");
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "10.0.0.1, ::1");
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            let limit = s.rate_limit_settings().map_err(|e| e.to_string())?;
+            assert_eq!((limit.per_minute, limit.burst), (5, 20));
+            assert_eq!(limit.trusted_proxies.len(), 2);
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "10.0.0.0/8");
+            assert!(Settings::load(None, Path::new("app.conf")).is_err());
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "");
             jail.set_env("FERRODOOR_LISTEN", "nonsense");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             Ok(())

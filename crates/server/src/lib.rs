@@ -110,7 +110,9 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     }
     spawn_purger(core.clone());
     let app = ferrodoor_http::router(
-        AppState::new(core.clone()).with_wechat_api_base(&settings.wechat_api_base),
+        AppState::new(core.clone())
+            .with_wechat_api_base(&settings.wechat_api_base)
+            .with_rate_limit(&settings.rate_limit_settings()?),
     );
     let (shutdown, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {

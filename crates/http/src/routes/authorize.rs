@@ -105,7 +105,7 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
 }
 
 /// A page for an error the user cannot fix by editing the form (status from `error.rs`).
-fn failure_page(e: &Error) -> Response {
+pub(crate) fn failure_page(e: &Error) -> Response {
     let (status, msg, wait) = page_error(e);
     with_retry_after(error_page(status, &msg), wait)
 }

@@ -73,12 +73,25 @@ async fn database_outage_gives_503_quickly_and_the_server_recovers_by_itself() {
 
     proxy.down().await;
     let code = kit.wx_login(APP1.0, "pia");
-    let (health, login_down, refreshed, account, users) = tokio::join!(
+    let page_path = format!(
+        "/login/oauth/authorize?client_id={client_id}&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"
+    );
+    let page_form = format!(
+        "client_id={client_id}&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&username=olga&password=pw"
+    );
+    let (health, login_down, refreshed, account, users, page, page_post) = tokio::join!(
         timed(kit.get("/api/health", &Auth::None)),
         timed(login(&kit, &client_id, &code)),
         timed(kit.refresh(&client_id, &refresh)),
         timed(kit.get("/api/get-account", &access)),
         timed(kit.get("/api/get-users?owner=test", &kit.admin)),
+        timed(kit.get(&page_path, &Auth::None)),
+        timed(kit.post_raw(
+            "/login/oauth/authorize",
+            "application/x-www-form-urlencoded",
+            page_form,
+            &Auth::None
+        )),
     );
     for (what, (answer, took)) in [
         ("health", &health),
@@ -86,6 +99,8 @@ async fn database_outage_gives_503_quickly_and_the_server_recovers_by_itself() {
         ("refresh", &refreshed),
         ("get-account", &account),
         ("get-users", &users),
+        ("sign-in page", &page),
+        ("sign-in form", &page_post),
     ] {
         assert_eq!(
             answer.status,
@@ -100,6 +115,18 @@ async fn database_outage_gives_503_quickly_and_the_server_recovers_by_itself() {
     assert_eq!(users.0.body["status"], "error");
     assert_eq!(login_down.0.body["error"], "temporarily_unavailable");
     assert_eq!(refreshed.0.body["error"], "temporarily_unavailable");
+    // The hosted page says so in words, with no internals (it once showed a 400 "server
+    // error: database unavailable: pool timed out …").
+    for (answer, _) in [&page, &page_post] {
+        assert!(
+            answer.text.contains("temporarily unavailable"),
+            "{}",
+            answer.text
+        );
+        for internal in ["database", "pool", "server error", "timed out"] {
+            assert!(!answer.text.contains(internal), "{internal}: {}", answer.text);
+        }
+    }
 
     // Back up: no restart, the pool replaces its broken connections.
     proxy.up().await;

@@ -13,7 +13,7 @@ use ferrodoor_wechat::emulator::{EmulatedApp, EmulatorConfig};
 use reqwest::StatusCode;
 use tokio::process::{Child, Command};
 
-use crate::kit::{ADMIN_PASSWORD, APP1, Auth, Backend, Kit};
+use crate::kit::{ADMIN_PASSWORD, APP1, Auth, Backend, Kit, TEST_RATE_LIMIT};
 
 const TOKEN: &str = "/api/login/oauth/access_token";
 const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -38,6 +38,9 @@ async fn spawn_server(kit: &Kit, dir: &std::path::Path) -> (Child, String) {
         .env("FERRODOOR_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("FERRODOOR_WECHAT_API_BASE", &kit.settings.wechat_api_base)
         .env("FERRODOOR_SECRET_KEY", SECRET_KEY)
+        // The load comes from one address.
+        .env("FERRODOOR_RATE_LIMIT_PER_MINUTE", TEST_RATE_LIMIT.to_string())
+        .env("FERRODOOR_RATE_LIMIT_BURST", TEST_RATE_LIMIT.to_string())
         .env("FERRODOOR_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true)

@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 pub const ADMIN_PASSWORD: &str = "admin-pass-123";
+/// The per-client rate limit of the test servers (per minute, and burst).
+pub const TEST_RATE_LIMIT: u32 = 100_000;
 /// Mini programs the emulator knows: two bound to one open platform (unionid), one not.
 pub const APP1: (&str, &str) = ("wx1111111111111111", "secret-one-0000000000000000000000");
 pub const APP2: (&str, &str) = ("wx2222222222222222", "secret-two-0000000000000000000000");
@@ -145,6 +147,10 @@ impl Kit {
             admin_password: Some(ADMIN_PASSWORD.into()),
             wechat_api_base: format!("http://{emu_addr}"),
             secret_key: Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()),
+            // Every request of a test comes from 127.0.0.1: a limit no test reaches unless
+            // it sets a lower one (rate_limit.rs).
+            rate_limit_per_minute: TEST_RATE_LIMIT,
+            rate_limit_burst: TEST_RATE_LIMIT,
             ..Settings::default()
         };
         tweak(&mut settings);

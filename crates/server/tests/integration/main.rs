@@ -13,6 +13,7 @@ mod oidc;
 mod openapi;
 mod probes;
 mod tcp_proxy;
+mod throttling;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;
