@@ -46,6 +46,11 @@ pub struct User {
     /// Casdoor's `groups`: ids (`owner/name`) of the groups the user belongs to.
     #[serde(deserialize_with = "super::authz::id_list")]
     pub groups: Vec<String>,
+    /// Wrong passwords since the last good one (see `service::signin_limit`); an
+    /// administrator may set it to 0 to unfreeze the account.
+    pub signin_wrong_times: i64,
+    /// When the last wrong password was given, RFC 3339; empty when none.
+    pub last_signin_wrong_time: String,
 }
 
 impl User {
@@ -82,6 +87,8 @@ impl User {
         "wechat",
         "properties",
         "groups",
+        "signinWrongTimes",
+        "lastSigninWrongTime",
     ];
 
     /// Fields a user may change on themselves. Everything else (identity, flags, linked

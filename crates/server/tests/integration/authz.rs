@@ -351,7 +351,7 @@ on_both_backends!(every_kind_stays_in_its_organization, |kit| {
         kit.post(&format!("/api/add-{kind}"), body.clone(), &app)
             .await
             .ok();
-        let id = format!("?id=acme/x");
+        let id = "?id=acme/x";
         for who in [&other, &alice] {
             kit.get(&format!("/api/get-{kind}{id}"), who)
                 .await
