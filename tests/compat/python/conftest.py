@@ -9,13 +9,24 @@ from casdoor import CasdoorSDK
 ENV = os.environ
 
 
-@pytest.fixture(scope="module")
-def sdk():
+def client(org_name: str) -> CasdoorSDK:
+    """The application's credentials, speaking for `org_name`."""
     return CasdoorSDK(
         endpoint=ENV["COMPAT_ENDPOINT"],
         client_id=ENV["COMPAT_CLIENT_ID"],
         client_secret=ENV["COMPAT_CLIENT_SECRET"],
         certificate=ENV["COMPAT_CERTIFICATE"],
-        org_name="acme",
+        org_name=org_name,
         application_name="web",
     )
+
+
+@pytest.fixture(scope="module")
+def sdk():
+    return client("acme")
+
+
+@pytest.fixture(scope="module")
+def sdk_for():
+    """A client of the same application for another organization."""
+    return client

@@ -3,18 +3,13 @@ enforce, batch_enforce) against the real ferrodoor binary, as the organization a
 application (conftest.py).
 """
 
-import os
-
 import pytest
-from casdoor import CasdoorSDK
 from casdoor.enforcer import Enforcer
 from casdoor.group import Group
 from casdoor.model import Model
 from casdoor.permission import Permission
 from casdoor.role import Role
 from casdoor.user import User
-
-ENV = os.environ
 
 RBAC = """[request_definition]
 r = sub, obj, act
@@ -147,16 +142,9 @@ def test_groups_and_enforcers(sdk, grants):
     assert sdk.delete_group(got) == "Affected"
 
 
-def test_another_organization_is_out_of_reach(sdk, grants):
+def test_another_organization_is_out_of_reach(sdk_for, grants):
     # The same application credentials, asking about an organization they do not belong to.
-    other = CasdoorSDK(
-        endpoint=ENV["COMPAT_ENDPOINT"],
-        client_id=ENV["COMPAT_CLIENT_ID"],
-        client_secret=ENV["COMPAT_CLIENT_SECRET"],
-        certificate=ENV["COMPAT_CERTIFICATE"],
-        org_name="built-in",
-        application_name="web",
-    )
+    other = sdk_for("built-in")
     with pytest.raises(Exception, match="may not"):
         other.get_roles()
     with pytest.raises(Exception, match="may not"):

@@ -49,6 +49,16 @@ pub(crate) fn from_record<T: AuthzObject>(record: AuthzRecord) -> Result<T> {
     Ok(obj)
 }
 
+/// A unique violation on writing `obj` names it.
+fn already_exists<T: AuthzObject>(obj: &T) -> impl FnOnce(StoreError) -> Error + '_ {
+    move |e| match e {
+        StoreError::Conflict(_) => {
+            Error::Conflict(format!("{} {} already exists", T::NOUN, obj.id()))
+        }
+        other => other.into(),
+    }
+}
+
 /// What an answer shows of an object (adapters' database passwords are write-only).
 fn masked<T: AuthzObject>(mut obj: T) -> T {
     if let Some(a) = (&mut obj as &mut dyn Any).downcast_mut::<Adapter>()
@@ -149,12 +159,7 @@ impl Core {
         self.check_object(&mut *tx, &mut obj, None).await?;
         tx.insert_authz(T::KIND, &to_record(&obj)?)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    Error::Conflict(format!("{} {} already exists", T::NOUN, obj.id()))
-                }
-                other => other.into(),
-            })?;
+            .map_err(already_exists(&obj))?;
         tx.bump_authz_version().await?;
         tx.commit().await?;
         Ok(masked(obj))
@@ -196,12 +201,7 @@ impl Core {
         let affected = tx
             .update_authz(T::KIND, owner, name, &to_record(&updated)?)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    Error::Conflict(format!("{} {} already exists", T::NOUN, updated.id()))
-                }
-                other => other.into(),
-            })?;
+            .map_err(already_exists(&updated))?;
         tx.bump_authz_version().await?;
         tx.commit().await?;
         Ok(affected)
