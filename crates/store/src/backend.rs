@@ -35,7 +35,7 @@ macro_rules! define_backend {
                 Session, Token, User, WeChatIdentity,
             };
             use ferrodoor_core::store::{
-                ListQuery, Page, StoreResult, StoredAccessToken, WeChatLookup,
+                Contact, ListQuery, Page, StoreResult, StoredAccessToken, WeChatLookup,
             };
 
             /// A page of a table and the count of all rows matching the filter.
@@ -184,6 +184,14 @@ macro_rules! store_impl {
 
             async fn get_user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
                 q::get_user_by_id(&mut *self.read().await?, id).await
+            }
+
+            async fn find_user_by_contact(
+                &self,
+                owner: Option<&str>,
+                contact: Contact<'_>,
+            ) -> StoreResult<Option<User>> {
+                q::find_user_by_contact(&mut *self.read().await?, owner, contact).await
             }
 
             async fn list_users(

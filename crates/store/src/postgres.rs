@@ -6,7 +6,7 @@ use ferrodoor_core::entity::{
     Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
     User, WeChatIdentity,
 };
-use ferrodoor_core::store::{ListQuery, Page, StoreResult, StoreTx, WeChatLookup};
+use ferrodoor_core::store::{Contact, ListQuery, Page, StoreResult, StoreTx, WeChatLookup};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 

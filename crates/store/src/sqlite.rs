@@ -11,7 +11,9 @@ use ferrodoor_core::entity::{
     Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
     User, WeChatIdentity,
 };
-use ferrodoor_core::store::{ListQuery, Page, StoreError, StoreResult, StoreTx, WeChatLookup};
+use ferrodoor_core::store::{
+    Contact, ListQuery, Page, StoreError, StoreResult, StoreTx, WeChatLookup,
+};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 

@@ -43,6 +43,13 @@ pub struct User {
     /// Casdoor's WeChat column: the openid (or unionid) of the user's WeChat identity.
     pub wechat: String,
     pub properties: BTreeMap<String, String>,
+    /// The email was set by the user themselves and nobody has verified it: it is never
+    /// used to find or link the account (Casdoor's CVE-2026-9092 was a takeover this way).
+    #[serde(skip)]
+    pub email_pending: bool,
+    /// The phone was set by the user themselves and is unverified: same rule as the email.
+    #[serde(skip)]
+    pub phone_pending: bool,
 }
 
 impl User {
@@ -81,9 +88,13 @@ impl User {
     ];
 
     /// Fields a user may change on themselves. Everything else (identity, flags, linked
-    /// accounts, properties, password) is admin-only or has its own endpoint.
+    /// accounts, properties) is admin-only; a password only while the user has none
+    /// (otherwise `set-password`, with the old one). A self-set email or phone is stored
+    /// unverified (see [`User::email_pending`]).
     pub const SELF_EDITABLE: &'static [&'static str] = &[
         "displayName",
+        "email",
+        "phone",
         "firstName",
         "lastName",
         "avatar",

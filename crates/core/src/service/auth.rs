@@ -138,7 +138,30 @@ impl Core {
         let user = self.store.get_user(organization, username).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let ok = self.passwords.verify(password.to_string(), hash).await?;
-        Ok(user.filter(|_| ok))
+        let user = user.filter(|_| ok);
+        if let Some(u) = &user
+            && u.password_hash
+                .as_deref()
+                .is_some_and(crate::password_casdoor::is_casdoor)
+        {
+            self.upgrade_casdoor_hash(u, password).await?;
+        }
+        Ok(user)
+    }
+
+    /// Replaces a password hash imported from Casdoor by an argon2id one, now that the
+    /// password is known to be right; a concurrent change of the password wins.
+    async fn upgrade_casdoor_hash(&self, user: &User, password: &str) -> Result<()> {
+        let new_hash = self.passwords.hash(password.to_string()).await?;
+        let mut tx = self.store.begin().await?;
+        if let Some(mut current) = tx.get_user_for_update(&user.owner, &user.name).await?
+            && current.password_hash == user.password_hash
+        {
+            current.password_hash = Some(new_hash);
+            tx.update_user(&current).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn authenticate_session(&self, cookie: &str, now: Now) -> Result<Principal> {

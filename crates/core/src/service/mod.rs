@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod bootstrap;
+mod casdoor_users;
 pub mod grants;
 pub mod init_data;
 mod list;
@@ -26,6 +27,7 @@ use crate::password::PasswordHasher;
 use crate::store::Store;
 
 pub use auth::SignedIn;
+pub use casdoor_users::{SignupForm, UserKey};
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
 /// The fields each list may be filtered and sorted on.

@@ -9,6 +9,7 @@ mod authorize;
 mod management;
 mod oauth;
 pub(crate) mod token;
+mod users;
 mod wechat;
 mod wellknown;
 
@@ -82,12 +83,17 @@ table! {
     "/api/get-users" => get(m::get_users);
     "/api/get-global-users" => get(m::get_users);
     "/api/get-user-count" => get(m::get_user_count);
-    "/api/get-user" => get(m::get_user);
+    "/api/get-user" => get(users::get_user);
     "/api/add-user" => post(m::add_user);
-    "/api/update-user" => post(m::update_user);
+    "/api/update-user" => post(users::update_user);
     "/api/delete-user" => post(m::delete_user);
     "/api/get-user-identities" => get(m::get_user_identities);
     "/api/revoke-user-tokens" => post(m::revoke_user_tokens);
+    // Casdoor's SDKs (issue 13)
+    "/api/get-sorted-users" => get(users::get_sorted_users);
+    "/api/set-password" => post(users::set_password);
+    "/api/check-user-password" => post(users::check_user_password);
+    "/api/signup" => post(users::signup);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

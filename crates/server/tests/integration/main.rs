@@ -4,6 +4,7 @@
 
 mod kit;
 
+mod casdoor_import;
 mod db_outage;
 mod faults;
 mod grants;

@@ -81,6 +81,8 @@ pub(crate) struct UserRow {
     signup_application: String,
     wechat: String,
     properties: String,
+    email_pending: bool,
+    phone_pending: bool,
 }
 
 impl IntoEntity for UserRow {
@@ -123,6 +125,8 @@ impl IntoEntity for UserRow {
             signup_application: r.signup_application,
             wechat: r.wechat,
             properties,
+            email_pending: r.email_pending,
+            phone_pending: r.phone_pending,
         })
     }
 }
@@ -155,8 +159,18 @@ pub(crate) const FIND_BY_WECHAT_COLUMN: &str = "SELECT * FROM users \
 
 /// A user by phone: `$1` owner, `$2` phone (exact, never empty: most users have `''`);
 /// of several, the oldest.
+/// A phone the user set on themselves and nobody verified is not theirs yet (pending).
 pub(crate) const FIND_BY_PHONE: &str = "SELECT * FROM users WHERE owner = $1 AND phone = $2 \
-     ORDER BY created_time, name LIMIT 1";
+     AND NOT phone_pending ORDER BY created_time, name LIMIT 1";
+
+/// A user by email or phone for Casdoor's get-user: `$1` owner (NULL: every organization),
+/// `$2` the value; pending (self-set, unverified) addresses never match.
+pub(crate) const FIND_BY_EMAIL_ANY: &str = "SELECT * FROM users \
+     WHERE ($1 IS NULL OR owner = $1) AND email = $2 AND NOT email_pending \
+     ORDER BY created_time, owner, name LIMIT 1";
+pub(crate) const FIND_BY_PHONE_ANY: &str = "SELECT * FROM users \
+     WHERE ($1 IS NULL OR owner = $1) AND phone = $2 AND NOT phone_pending \
+     ORDER BY created_time, owner, name LIMIT 1";
 
 /// An empty openid or unionid must never match: every user without WeChat has `wechat = ''`.
 pub(crate) fn non_empty(value: Option<&str>) -> Option<&str> {
@@ -269,6 +283,28 @@ macro_rules! user_queries {
             row.map(IntoEntity::into_entity).transpose()
         }
 
+        /// Casdoor's get-user by email or phone (`owner` None: every organization).
+        pub(crate) async fn find_user_by_contact(
+            c: &mut Conn,
+            owner: Option<&str>,
+            contact: Contact<'_>,
+        ) -> StoreResult<Option<User>> {
+            let (sql, value) = match contact {
+                Contact::Email(v) => (users::FIND_BY_EMAIL_ANY, v),
+                Contact::Phone(v) => (users::FIND_BY_PHONE_ANY, v),
+            };
+            if value.is_empty() {
+                return Ok(None);
+            }
+            let row: Option<UserRow> = sqlx::query_as(sql)
+                .bind(owner)
+                .bind(value)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_error)?;
+            row.map(IntoEntity::into_entity).transpose()
+        }
+
         pub(crate) async fn insert_user(c: &mut Conn, u: &User) -> StoreResult<()> {
             let properties = crate::error::to_json(&u.properties)?;
             sqlx::query(
@@ -276,9 +312,11 @@ macro_rules! user_queries {
                  password_hash, display_name, first_name, last_name, avatar, email, \
                  email_verified, phone, country_code, region, location, affiliation, title, \
                  homepage, bio, tag, language, gender, birthday, is_admin, is_forbidden, \
-                 is_deleted, signup_application, wechat, properties) \
+                 is_deleted, signup_application, wechat, properties, email_pending, \
+                 phone_pending) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)",
+                 $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
+                 $32, $33)",
             )
             .bind(&u.owner)
             .bind(&u.name)
@@ -311,6 +349,8 @@ macro_rules! user_queries {
             .bind(&u.signup_application)
             .bind(&u.wechat)
             .bind(properties)
+            .bind(u.email_pending)
+            .bind(u.phone_pending)
             .execute(&mut *c)
             .await
             .map_err(db_error)
@@ -328,7 +368,7 @@ macro_rules! user_queries {
                  region = $16, location = $17, affiliation = $18, title = $19, homepage = $20, \
                  bio = $21, tag = $22, language = $23, gender = $24, birthday = $25, \
                  is_admin = $26, is_forbidden = $27, is_deleted = $28, signup_application = $29, \
-                 wechat = $30, properties = $31 \
+                 wechat = $30, properties = $31, email_pending = $32, phone_pending = $33 \
                  WHERE owner = $1 AND name = $2",
             )
             .bind(&u.owner)
@@ -362,6 +402,8 @@ macro_rules! user_queries {
             .bind(&u.signup_application)
             .bind(&u.wechat)
             .bind(properties)
+            .bind(u.email_pending)
+            .bind(u.phone_pending)
             .execute(&mut *c)
             .await
             .map_err(db_error)
