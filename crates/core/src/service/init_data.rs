@@ -215,7 +215,7 @@ impl Core {
         }
         let mut tx = store.begin().await?;
         for mut c in data.certs {
-            if let Some(existing) = store.get_cert(&c.name).await? {
+            if let Some(existing) = tx.get_cert(&c.name).await? {
                 if existing.certificate.trim() == c.certificate.trim() {
                     report.existing += 1;
                 } else {
@@ -243,7 +243,7 @@ impl Core {
                 report.skip(format!("organizations/{}", o.name), e.to_string());
                 continue;
             }
-            if store.get_organization(&o.name).await?.is_some() {
+            if tx.get_organization(&o.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -257,7 +257,7 @@ impl Core {
                 report.skip(format!("providers/{}", p.name), e.to_string());
                 continue;
             }
-            if store.get_provider(&p.name).await?.is_some() {
+            if tx.get_provider(&p.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -274,7 +274,7 @@ impl Core {
                 report.skip(what, e.to_string());
                 continue;
             }
-            if store.get_application(&a.name).await?.is_some() {
+            if tx.get_application(&a.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -291,13 +291,18 @@ impl Core {
             report.created += 1;
         }
         for u in &users {
+            // Checked before hashing too; again here, where it counts.
+            if tx.get_user(&u.owner, &u.name).await?.is_some() {
+                report.existing += 1;
+                continue;
+            }
             tx.insert_user(u).await?;
             report.created += 1;
         }
         for ct in data.tokens {
             let what = format!("tokens/{}", ct.token.name);
             let mut t = ct.token;
-            if store.get_token(&t.name).await?.is_some() {
+            if tx.get_token(&t.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
