@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod bootstrap;
+mod casdoor_reads;
 mod casdoor_users;
 pub mod grants;
 pub mod init_data;

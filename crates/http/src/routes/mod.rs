@@ -6,6 +6,7 @@
 
 mod account;
 mod authorize;
+mod casdoor_reads;
 mod management;
 mod oauth;
 pub(crate) mod token;
@@ -94,6 +95,10 @@ table! {
     "/api/set-password" => post(users::set_password);
     "/api/check-user-password" => post(users::check_user_password);
     "/api/signup" => post(users::signup);
+    "/api/get-certs" => get(casdoor_reads::get_certs);
+    "/api/get-global-certs" => get(casdoor_reads::get_certs);
+    "/api/get-cert" => get(casdoor_reads::get_cert);
+    "/api/get-organization-names" => get(casdoor_reads::get_organization_names);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

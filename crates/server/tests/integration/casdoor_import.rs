@@ -287,6 +287,63 @@ async fn sdk_user_calls(kit: &Kit) {
     kit.sign_in("acme", "alice", "alice-pass-3").await;
 }
 
+/// Certificates (public part only, global administrators only) and organization names.
+/// Runs after [`sdk_user_calls`]: acme and its user bob exist.
+async fn sdk_read_calls(kit: &Kit) {
+    let admin = &kit.admin;
+    for path in ["/api/get-certs?owner=admin", "/api/get-global-certs"] {
+        let res = kit.get(path, admin).await;
+        let certs = res.ok().as_array().expect("an array").clone();
+        assert!(!certs.is_empty(), "{path}: {}", res.text);
+        for cert in &certs {
+            assert_eq!(
+                cert["privateKey"], "***",
+                "{path}: a private key left the server"
+            );
+            let pem = cert["certificate"].as_str().unwrap_or("");
+            assert!(pem.starts_with("-----BEGIN CERTIFICATE"), "{path}: {pem}");
+        }
+    }
+    let certs = kit.get("/api/get-certs", admin).await;
+    let name = certs.ok()[0]["name"].as_str().unwrap().to_string();
+    let one = kit
+        .get(&format!("/api/get-cert?id=admin/{name}"), admin)
+        .await;
+    assert_eq!(one.ok()["name"], name.as_str());
+    assert_eq!(one.ok()["privateKey"], "***");
+    let none = kit.get("/api/get-cert?id=admin/no-such-cert", admin).await;
+    assert!(none.ok().is_null(), "{}", none.text);
+
+    let bob = kit.sign_in("acme", "bob", "bob-pass-1").await;
+    kit.get("/api/get-certs", &bob).await.error(403);
+    kit.get(&format!("/api/get-cert?id=admin/{name}"), &bob)
+        .await
+        .error(403);
+
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .expect("an array")
+            .iter()
+            .map(|o| o["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let all = kit
+        .get("/api/get-organization-names?owner=admin", admin)
+        .await;
+    assert!(
+        names(all.ok()).contains(&"acme".to_string()),
+        "{}",
+        all.text
+    );
+    let own = kit.get("/api/get-organization-names", &bob).await;
+    assert_eq!(
+        names(own.ok()),
+        vec!["acme".to_string()],
+        "bob sees only his own"
+    );
+}
+
 crate::on_both_backends!(the_sdks_user_calls_answer_as_casdoor, |kit| {
     sdk_user_calls(kit).await;
+    sdk_read_calls(kit).await;
 });

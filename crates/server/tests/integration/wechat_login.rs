@@ -485,7 +485,10 @@ on_both_backends!(
             .await;
         assert_eq!(own_email.ok(), "Affected");
         let found = kit
-            .get("/api/get-user?owner=test&email=other@example.com", &kit.admin)
+            .get(
+                "/api/get-user?owner=test&email=other@example.com",
+                &kit.admin,
+            )
             .await;
         assert!(found.ok().is_null(), "a pending email must not find her");
         // A WeChat account has no password: she may set a first one, not change it after.
