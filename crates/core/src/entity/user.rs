@@ -50,6 +50,11 @@ pub struct User {
     /// The phone was set by the user themselves and is unverified: same rule as the email.
     #[serde(skip)]
     pub phone_pending: bool,
+    /// Wrong passwords since the last good one (see `service::signin_limit`); an
+    /// administrator may set it to 0 to unfreeze the account.
+    pub signin_wrong_times: i64,
+    /// When the last wrong password was given, RFC 3339; empty when none.
+    pub last_signin_wrong_time: String,
 }
 
 impl User {
@@ -85,6 +90,8 @@ impl User {
         "signupApplication",
         "wechat",
         "properties",
+        "signinWrongTimes",
+        "lastSigninWrongTime",
     ];
 
     /// Fields a user may change on themselves. Everything else (identity, flags, linked

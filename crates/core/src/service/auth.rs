@@ -102,7 +102,7 @@ impl Core {
         now: Now,
     ) -> Result<SignedIn> {
         let user = self
-            .user_by_password(organization, username, password)
+            .user_by_password(organization, username, password, now)
             .await?
             .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
         if !user.is_active() {
@@ -126,32 +126,9 @@ impl Core {
         })
     }
 
-    /// The user `username` of `organization` when `password` is theirs (active or not);
-    /// None otherwise. One argon2 verification either way, so unknown users and wrong
-    /// passwords cost the same time.
-    pub(crate) async fn user_by_password(
-        &self,
-        organization: &str,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<User>> {
-        let user = self.store.get_user(organization, username).await?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = self.passwords.verify(password.to_string(), hash).await?;
-        let user = user.filter(|_| ok);
-        if let Some(u) = &user
-            && u.password_hash
-                .as_deref()
-                .is_some_and(crate::password_casdoor::is_casdoor)
-        {
-            self.upgrade_casdoor_hash(u, password).await?;
-        }
-        Ok(user)
-    }
-
     /// Replaces a password hash imported from Casdoor by an argon2id one, now that the
     /// password is known to be right; a concurrent change of the password wins.
-    async fn upgrade_casdoor_hash(&self, user: &User, password: &str) -> Result<()> {
+    pub(super) async fn upgrade_casdoor_hash(&self, user: &User, password: &str) -> Result<()> {
         let new_hash = self.passwords.hash(password.to_string()).await?;
         let mut tx = self.store.begin().await?;
         if let Some(mut current) = tx.get_user_for_update(&user.owner, &user.name).await?

@@ -124,7 +124,7 @@ impl Core {
         }
         if !old_password.is_empty()
             && self
-                .user_by_password(owner, name, old_password)
+                .user_by_password(owner, name, old_password, now)
                 .await?
                 .is_none()
         {
@@ -154,9 +154,10 @@ impl Core {
         owner: &str,
         name: &str,
         password: &str,
+        now: Now,
     ) -> Result<()> {
         require_admin_of(who, owner)?;
-        match self.user_by_password(owner, name, password).await? {
+        match self.user_by_password(owner, name, password, now).await? {
             Some(u) if u.is_active() => Ok(()),
             Some(_) => Err(Error::forbidden("the user is forbidden")),
             None => Err(Error::Unauthenticated("wrong username or password".into())),

@@ -180,6 +180,10 @@ impl Core {
                 report.skip(what, e.to_string());
                 continue;
             }
+            if let Err(e) = super::signin_limit::validate_user_fields(&cu.user) {
+                report.skip(what, e.to_string());
+                continue;
+            }
             if store
                 .get_user(&cu.user.owner, &cu.user.name)
                 .await?
@@ -240,6 +244,10 @@ impl Core {
         for co in data.organizations {
             let mut o = co.organization;
             if let Err(e) = validate_name("organization", &o.name) {
+                report.skip(format!("organizations/{}", o.name), e.to_string());
+                continue;
+            }
+            if let Err(e) = super::signin_limit::validate_organization_fields(&o) {
                 report.skip(format!("organizations/{}", o.name), e.to_string());
                 continue;
             }

@@ -157,7 +157,13 @@ pub async fn check_user_password(
         .or_else(|| who.user().map(|u| u.owner.clone()))
         .ok_or_else(|| ApiError::bad_request("owner is required"))?;
     s.core
-        .check_user_password(&who, &owner, field("name"), field("password"))
+        .check_user_password(
+            &who,
+            &owner,
+            field("name"),
+            field("password"),
+            Now::wall_clock(),
+        )
         .await?;
     Ok(Envelope::ok(Value::Null))
 }

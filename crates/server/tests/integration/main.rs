@@ -5,6 +5,7 @@
 mod kit;
 
 mod casdoor_import;
+mod config_command;
 mod db_outage;
 mod faults;
 mod grants;
@@ -15,6 +16,7 @@ mod openapi;
 mod pool_load;
 mod probes;
 mod tcp_proxy;
+mod throttling;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;
