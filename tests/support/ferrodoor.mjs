@@ -193,6 +193,16 @@ export class Admin {
     return answer.data;
   }
 
+  /** A management GET (throws unless it answers 200 with `status: "ok"`); answers the body. */
+  async get(endpoint) {
+    const response = await fetch(`${this.base}${endpoint}`, { headers: { Cookie: this.cookie } });
+    const data = await response.json();
+    if (response.status !== 200 || data?.status !== 'ok') {
+      throw new Error(`${endpoint}: ${response.status} ${JSON.stringify(data)}`);
+    }
+    return data;
+  }
+
   /** `add-application`; answers the created application (with its clientId and clientSecret). */
   async addApplication(body) {
     const { data2 } = await this.post('/api/add-application', body);

@@ -117,9 +117,33 @@ pub fn require_global_admin(principal: &Principal) -> Result<()> {
     }
 }
 
+/// Where a get-user lookup by id, email or phone searches: the organization asked for,
+/// else (Casdoor's Python SDK sends none) every organization for a global admin, the
+/// caller's own otherwise. What it finds is shown only if [`can_read_user`].
+pub fn user_lookup_scope(principal: &Principal, owner: Option<&str>) -> Option<String> {
+    if let Some(owner) = owner.filter(|o| !o.is_empty()) {
+        return Some(owner.to_string());
+    }
+    match principal.admin_scope() {
+        AdminScope::Everything => None,
+        AdminScope::Organization(org) => Some(org),
+        AdminScope::Nothing => Some(
+            principal
+                .user()
+                .map_or_else(String::new, |u| u.owner.clone()),
+        ),
+    }
+}
+
+/// Whether the caller may see user `owner/name`: themselves, or an admin of their
+/// organization.
+pub fn can_read_user(principal: &Principal, owner: &str, name: &str) -> bool {
+    principal.is_user(owner, name) || principal.administers(owner)
+}
+
 /// Reading a user: themselves, or an admin of their organization.
 pub fn require_can_read_user(principal: &Principal, owner: &str, name: &str) -> Result<()> {
-    if principal.is_user(owner, name) || principal.administers(owner) {
+    if can_read_user(principal, owner, name) {
         Ok(())
     } else {
         Err(Error::forbidden(format!(
@@ -152,10 +176,14 @@ pub fn require_can_update_user(
             target.id_string()
         )));
     }
-    match changed
-        .iter()
-        .find(|f| !User::SELF_EDITABLE.contains(&f.as_str()))
-    {
+    // A WeChat-created account has no password: its owner may set a first one here (the
+    // official mini-program example's profile form does). Changing one needs the old one.
+    let first_password = target.password_hash.is_none();
+    let allowed = |f: &str| User::SELF_EDITABLE.contains(&f) || (first_password && f == "password");
+    match changed.iter().find(|f| !allowed(f)) {
+        Some(f) if f == "password" => Err(Error::forbidden(
+            "you have a password already: change it with /api/set-password and the old one",
+        )),
         Some(f) => Err(Error::forbidden(format!(
             "only an administrator may change `{f}`"
         ))),
@@ -238,6 +266,29 @@ pub fn require_can_enforce(
     )))
 }
 
+/// Setting a user's password: an admin of their organization without the old one (a
+/// reset), the user themselves only with the old one (checked by the caller).
+pub fn require_can_set_password(
+    principal: &Principal,
+    owner: &str,
+    name: &str,
+    old_password_given: bool,
+) -> Result<()> {
+    if principal.administers(owner) {
+        return Ok(());
+    }
+    if !principal.is_user(owner, name) {
+        return Err(Error::forbidden(format!(
+            "{} may not set the password of {owner}/{name}",
+            principal.subject()
+        )));
+    }
+    if !old_password_given {
+        return Err(Error::forbidden("give your current password (oldPassword)"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +348,10 @@ mod tests {
         let alice = user("acme", "alice", false);
         let bob = user("acme", "bob", false);
         let ok = vec!["displayName".to_string(), "avatar".to_string()];
+        let with_password = User {
+            password_hash: Some("$argon2id$x".into()),
+            ..target.clone()
+        };
         assert!(require_can_update_user(&alice, &target, &ok).is_ok());
         assert!(matches!(
             require_can_update_user(&bob, &target, &ok),
@@ -309,18 +364,23 @@ mod tests {
             "wechat",
             "properties",
             "password",
-            "email",
         ] {
             let changed = vec![f.to_string()];
             assert!(
                 matches!(
-                    require_can_update_user(&alice, &target, &changed),
+                    require_can_update_user(&alice, &with_password, &changed),
                     Err(Error::Forbidden(_))
                 ),
                 "{f} must be admin-only"
             );
         }
+        // A first password (WeChat accounts have none), an email and a phone are the user's.
+        let contact = ["password", "email", "phone"].map(String::from);
+        assert!(require_can_update_user(&alice, &target, &contact).is_ok());
+        // Bob may not give alice a first password either.
+        assert!(require_can_update_user(&bob, &target, &contact[..1]).is_err());
         let boss = user("acme", "boss", true);
+        assert!(require_can_update_user(&boss, &with_password, &contact).is_ok());
         assert!(require_can_update_user(&boss, &target, &["isAdmin".to_string()]).is_ok());
         assert!(require_can_update_user(&boss, &target, &["name".to_string()]).is_err());
         let other_boss = user("other", "boss", true);
@@ -397,5 +457,42 @@ mod tests {
             enforce_resource_scope(&user("other", "eve", false)).as_deref(),
             Some("other")
         );
+}
+
+    /// IDOR: a lookup by email or phone without an organization searches only what the
+    /// caller administers, and shows only users they may read.
+    #[test]
+    fn user_lookups_stay_within_what_the_caller_may_read() {
+        let alice = user("acme", "alice", false);
+        assert_eq!(user_lookup_scope(&alice, None).as_deref(), Some("acme"));
+        assert_eq!(
+            user_lookup_scope(&alice, Some("other")).as_deref(),
+            Some("other")
+        );
+        assert!(!can_read_user(&alice, "other", "x") && !can_read_user(&alice, "acme", "bob"));
+        assert!(can_read_user(&alice, "acme", "alice"));
+        let boss = user("acme", "boss", true);
+        assert_eq!(user_lookup_scope(&boss, None).as_deref(), Some("acme"));
+        assert!(can_read_user(&boss, "acme", "bob") && !can_read_user(&boss, "other", "bob"));
+        let root = user("built-in", "admin", true);
+        assert_eq!(user_lookup_scope(&root, None), None);
+    }
+
+    /// IDOR: set-password for someone else is refused unless one administers them.
+    #[test]
+    fn passwords_are_set_by_their_owner_with_the_old_one_or_by_an_admin() {
+        let alice = user("acme", "alice", false);
+        assert!(require_can_set_password(&alice, "acme", "alice", true).is_ok());
+        assert!(require_can_set_password(&alice, "acme", "alice", false).is_err());
+        assert!(require_can_set_password(&alice, "acme", "bob", true).is_err());
+        let boss = user("acme", "boss", true);
+        assert!(require_can_set_password(&boss, "acme", "alice", false).is_ok());
+        assert!(require_can_set_password(&boss, "other", "alice", false).is_err());
+        let app = Principal::Application(Box::new(Application {
+            organization: "acme".into(),
+            ..Application::default()
+        }));
+        assert!(require_can_set_password(&app, "acme", "alice", false).is_ok());
+        assert!(require_can_set_password(&app, "other", "alice", true).is_err());
     }
 }

@@ -165,6 +165,51 @@ pub const CASDOOR_IGNORED_PROVIDER_FIELDS: &[&str] = &[
     "cert",
 ];
 
+/// The same object with each key spelled as in `known` or `ignored` when it matches one
+/// of them but for case: Casdoor decodes JSON with Go's `encoding/json`, which matches keys
+/// case-insensitively, and its Node.js SDK sends `weChat`, `dingTalk`, `linkedIn`, ….
+/// A key spelled exactly right wins over another spelling of it.
+pub fn canonical_keys(body: &Value, known: &[&str], ignored: &[&str]) -> Value {
+    let Value::Object(map) = body else {
+        return body.clone();
+    };
+    let canonical = |k: &str| -> String {
+        if known.contains(&k) || ignored.contains(&k) {
+            return k.to_string();
+        }
+        known
+            .iter()
+            .chain(ignored)
+            .find(|f| f.eq_ignore_ascii_case(k))
+            .map_or_else(|| k.to_string(), |f| f.to_string())
+    };
+    let mut out = Map::new();
+    for (k, v) in map.iter().filter(|(k, _)| canonical(k) != **k) {
+        out.insert(canonical(k), v.clone());
+    }
+    for (k, v) in map.iter().filter(|(k, _)| canonical(k) == **k) {
+        out.insert(k.clone(), v.clone());
+    }
+    Value::Object(out)
+}
+
+/// Casdoor's column name of a JSON field (`displayName` → `display_name`), as its
+/// `util.CamelToSnakeCase` makes it from `?columns=`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads a JSON object, refusing fields outside `known` and `ignored`.
 pub fn object<'a>(
     body: &'a Value,
@@ -238,6 +283,19 @@ mod tests {
         let err = object(&body, User::FIELDS, CASDOOR_IGNORED_USER_FIELDS).unwrap_err();
         assert_eq!(err.to_string(), "unknown field `isAdminn`");
         assert!(object(&json!([1]), User::FIELDS, &[]).is_err());
+    }
+
+    #[test]
+    fn keys_match_case_insensitively_and_columns_are_snake_case() {
+        let body = json!({"weChat": "o1", "dingTalk": "d", "DisplayName": "A", "displayname": "B", "displayName": "C"});
+        let v = canonical_keys(&body, User::FIELDS, CASDOOR_IGNORED_USER_FIELDS);
+        assert_eq!(v["wechat"], "o1");
+        assert_eq!(v["dingtalk"], "d");
+        assert_eq!(v["displayName"], "C", "the exact spelling wins");
+        assert!(object(&v, User::FIELDS, CASDOOR_IGNORED_USER_FIELDS).is_ok());
+        assert_eq!(snake_case("displayName"), "display_name");
+        assert_eq!(snake_case("display_name"), "display_name");
+        assert_eq!(snake_case("isAdmin"), "is_admin");
     }
 
     #[test]

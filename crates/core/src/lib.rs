@@ -12,6 +12,7 @@ pub mod error;
 pub mod fields;
 pub mod keys;
 pub mod password;
+pub mod password_casdoor;
 pub mod seal;
 pub mod service;
 pub mod store;

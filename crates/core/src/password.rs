@@ -36,6 +36,9 @@ fn hash_now(password: &str) -> Result<String> {
 }
 
 fn verify_now(password: &str, hash: &str) -> bool {
+    if crate::password_casdoor::is_casdoor(hash) {
+        return crate::password_casdoor::verify(password, hash);
+    }
     match PasswordHash::new(hash) {
         // The parameters stored in the hash are used, so older hashes keep verifying.
         Ok(parsed) => Argon2::default()

@@ -51,6 +51,13 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+/// An email or a phone number to find a user by (Casdoor's get-user `?email=` / `?phone=`).
+#[derive(Debug, Clone, Copy)]
+pub enum Contact<'a> {
+    Email(&'a str),
+    Phone(&'a str),
+}
+
 /// Which WeChat identity a login presents.
 #[derive(Debug, Clone, Copy)]
 pub struct WeChatLookup<'a> {
@@ -146,6 +153,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_user(&self, owner: &str, name: &str) -> StoreResult<Option<User>>;
     async fn get_user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
+    /// A user by email or phone, never by a pending (self-set, unverified) one; `owner`
+    /// None searches every organization.
+    async fn find_user_by_contact(
+        &self,
+        owner: Option<&str>,
+        contact: Contact<'_>,
+    ) -> StoreResult<Option<User>>;
     async fn list_users(&self, owner: Option<&str>, query: &ListQuery) -> StoreResult<Page<User>>;
     /// The user a WeChat identity belongs to: by (organization, appid, openid), else by
     /// unionid in the organization, else by Casdoor's `wechat` column (openid or unionid).

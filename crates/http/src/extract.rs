@@ -344,3 +344,77 @@ pub fn parse_oauth_params(
     }
     Ok(params)
 }
+
+/// Casdoor's form parameters from the query string and the body, whichever encoding its
+/// SDKs use: `application/x-www-form-urlencoded`, `multipart/form-data` (the Go and
+/// Node.js SDKs' `set-password`) or a JSON object. Body values come after the query's.
+pub struct FormParams(pub Vec<(String, String)>);
+
+impl FormParams {
+    /// The last value of `name` (a body value overrides the query's), or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+impl FromRequest<AppState> for FormParams {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let query = req.uri().query().unwrap_or("").to_owned();
+        let mut params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        if content_type.starts_with("multipart/form-data") {
+            let mut form = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+            while let Some(field) = form
+                .next_field()
+                .await
+                .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?
+            {
+                let name = field.name().unwrap_or("").to_string();
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| ApiError::bad_request(format!("invalid multipart field: {e}")))?;
+                params.push((name, value));
+            }
+        } else {
+            let bytes = read_body(req, state).await?;
+            let json_body = content_type.starts_with("application/json")
+                || (content_type.is_empty() && bytes.first() == Some(&b'{'));
+            if json_body {
+                let value: Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))?;
+                let Value::Object(map) = value else {
+                    return Err(ApiError::bad_request("the body must be a JSON object"));
+                };
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) => params.push((k, s)),
+                        Value::Null => {}
+                        other => params.push((k, other.to_string())),
+                    }
+                }
+            } else {
+                params.extend(url::form_urlencoded::parse(&bytes).into_owned());
+            }
+        }
+        if params.iter().any(|(k, v)| has_nul(k) || has_nul(v)) {
+            return Err(ApiError::bad_request(NUL_REFUSED));
+        }
+        Ok(FormParams(params))
+    }
+}

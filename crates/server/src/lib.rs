@@ -66,27 +66,45 @@ impl RunningServer {
     }
 }
 
-/// Starts the server on `listener` (already bound, so tests can use port 0).
-pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
+/// `ferrodoor import-casdoor FILE`: loads a Casdoor `init_data.json` dump into the
+/// database (run it before the first `serve`, so Casdoor's certificates are the ones in
+/// use and the tokens they signed keep verifying).
+pub async fn import_casdoor(
+    settings: &Settings,
+    path: &std::path::Path,
+) -> Result<ferrodoor_core::service::init_data::InitDataReport> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the Casdoor dump {}", path.display()))?;
+    let data = InitData::parse(&text)?;
+    let core = build_core(settings, settings.origin()).await?;
+    Ok(core.apply_init_data(data, Now::wall_clock()).await?)
+}
+
+async fn build_core(settings: &Settings, origin: String) -> Result<Arc<Core>> {
     let store = open_store(settings).await?;
-    let addr = listener.local_addr()?;
-    let origin = match &settings.origin {
-        Some(_) => settings.origin(),
-        None => format!("http://{addr}"),
-    };
     let wechat = ferrodoor_wechat::WeChatClient::new(&settings.wechat_api_base)
         .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
     let secret_key = settings.resolve_secret_key()?;
     let shared_tokens =
         shared_tokens::DbSharedTokens::new(store.clone(), Sealer::new(&secret_key)?);
-    let core = Arc::new(Core::new(
+    Ok(Arc::new(Core::new(
         store,
         Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
         CoreConfig {
             signing_algorithm: settings.key_algorithm()?,
             ..CoreConfig::new(origin, secret_key)
         },
-    )?);
+    )?))
+}
+
+/// Starts the server on `listener` (already bound, so tests can use port 0).
+pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    let origin = match &settings.origin {
+        Some(_) => settings.origin(),
+        None => format!("http://{addr}"),
+    };
+    let core = build_core(settings, origin).await?;
     let generated_admin_password = core
         .bootstrap(
             settings
@@ -105,8 +123,12 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         tracing::info!(
             created = report.created,
             existing = report.existing,
+            skipped = report.skipped.len(),
             "init data applied"
         );
+        for (what, why) in &report.skipped {
+            tracing::warn!(%what, %why, "init data: not imported");
+        }
     }
     spawn_purger(core.clone());
     let app = ferrodoor_http::router(

@@ -43,6 +43,14 @@ enum Command {
     },
     /// Print the effective configuration (secrets hidden) and exit.
     Config,
+    /// Load a Casdoor `init_data.json` dump (as Casdoor writes it) into the database and
+    /// report what was imported, what existed and what was skipped, and why. Run it
+    /// before the first `serve` so Casdoor's certificates, and the tokens they signed,
+    /// stay valid.
+    ImportCasdoor {
+        /// The dump file.
+        file: std::path::PathBuf,
+    },
 }
 
 fn main() -> Result<()> {
@@ -94,6 +102,19 @@ async fn run() -> Result<()> {
                 Command::Config => {
                     // Secrets serialize as `***` (their types), so this cannot show one.
                     println!("{}", serde_json::to_string_pretty(&settings)?);
+                    Ok(())
+                }
+                Command::ImportCasdoor { file } => {
+                    let report = ferrodoor::import_casdoor(&settings, &file).await?;
+                    println!(
+                        "imported {} objects, {} existed already, {} skipped",
+                        report.created,
+                        report.existing,
+                        report.skipped.len()
+                    );
+                    for (what, why) in &report.skipped {
+                        println!("skipped {what}: {why}");
+                    }
                     Ok(())
                 }
                 Command::WechatEmulator { .. } => unreachable!("handled above"),

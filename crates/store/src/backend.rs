@@ -31,7 +31,7 @@ macro_rules! define_backend {
                 Application, AuthorizationCode, Cert, IdentityEvent, Token, User, WeChatIdentity,
             };
             use ferrodoor_core::store::{
-                ListQuery, Page, SigninClaim, StoreError, StoreResult, WeChatLookup,
+                Contact, ListQuery, Page, SigninClaim, StoreError, StoreResult, WeChatLookup,
             };
 
             /// A [`Table`] whose row this backend decodes.
@@ -352,6 +352,18 @@ macro_rules! store_impl {
                 bounded(
                     self.statement_timeout,
                     q::get_user_by_id(&mut *self.read().await?, id),
+                )
+                .await
+            }
+
+            async fn find_user_by_contact(
+                &self,
+                owner: Option<&str>,
+                contact: Contact<'_>,
+            ) -> StoreResult<Option<User>> {
+                bounded(
+                    self.statement_timeout,
+                    q::find_user_by_contact(&mut *self.read().await?, owner, contact),
                 )
                 .await
             }

@@ -6,7 +6,9 @@ use ferrodoor_core::entity::{
     Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
     User, WeChatIdentity,
 };
-use ferrodoor_core::store::{ListQuery, Page, SigninClaim, StoreResult, StoreTx, WeChatLookup};
+use ferrodoor_core::store::{
+    Contact, ListQuery, Page, SigninClaim, StoreResult, StoreTx, WeChatLookup,
+};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 

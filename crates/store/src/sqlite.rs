@@ -12,7 +12,7 @@ use ferrodoor_core::entity::{
     User, WeChatIdentity,
 };
 use ferrodoor_core::store::{
-    ListQuery, Page, SigninClaim, StoreError, StoreResult, StoreTx, WeChatLookup,
+    Contact, ListQuery, Page, SigninClaim, StoreError, StoreResult, StoreTx, WeChatLookup,
 };
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

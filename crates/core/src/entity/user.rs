@@ -46,6 +46,13 @@ pub struct User {
     /// Casdoor's `groups`: ids (`owner/name`) of the groups the user belongs to.
     #[serde(deserialize_with = "super::authz::id_list")]
     pub groups: Vec<String>,
+    /// The email was set by the user themselves and nobody has verified it: it is never
+    /// used to find or link the account (Casdoor's CVE-2026-9092 was a takeover this way).
+    #[serde(skip)]
+    pub email_pending: bool,
+    /// The phone was set by the user themselves and is unverified: same rule as the email.
+    #[serde(skip)]
+    pub phone_pending: bool,
     /// Wrong passwords since the last good one (see `service::signin_limit`); an
     /// administrator may set it to 0 to unfreeze the account.
     pub signin_wrong_times: i64,
@@ -92,9 +99,13 @@ impl User {
     ];
 
     /// Fields a user may change on themselves. Everything else (identity, flags, linked
-    /// accounts, properties, password) is admin-only or has its own endpoint.
+    /// accounts, properties) is admin-only; a password only while the user has none
+    /// (otherwise `set-password`, with the old one). A self-set email or phone is stored
+    /// unverified (see [`User::email_pending`]).
     pub const SELF_EDITABLE: &'static [&'static str] = &[
         "displayName",
+        "email",
+        "phone",
         "firstName",
         "lastName",
         "avatar",

@@ -126,6 +126,21 @@ impl Core {
         })
     }
 
+    /// Replaces a password hash imported from Casdoor by an argon2id one, now that the
+    /// password is known to be right; a concurrent change of the password wins.
+    pub(super) async fn upgrade_casdoor_hash(&self, user: &User, password: &str) -> Result<()> {
+        let new_hash = self.passwords.hash(password.to_string()).await?;
+        let mut tx = self.store.begin().await?;
+        if let Some(mut current) = tx.get_user_for_update(&user.owner, &user.name).await?
+            && current.password_hash == user.password_hash
+        {
+            current.password_hash = Some(new_hash);
+            tx.update_user(&current).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn authenticate_session(&self, cookie: &str, now: Now) -> Result<Principal> {
         let session = self
             .store

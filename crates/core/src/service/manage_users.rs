@@ -96,7 +96,7 @@ impl Core {
         Ok(user.masked())
     }
 
-    async fn new_password_hash(&self, password: &str) -> Result<Option<String>> {
+    pub(super) async fn new_password_hash(&self, password: &str) -> Result<Option<String>> {
         if password.is_empty() || password == MASK {
             return Ok(None);
         }
@@ -106,17 +106,19 @@ impl Core {
         Ok(Some(self.passwords.hash(password.to_string()).await?))
     }
 
-    /// Applies the fields present in `body` to user `owner/name`, in one transaction with
-    /// the row locked, after checking the caller may change every one of them.
+    /// Applies the fields present in `body` (only those named in `columns`, Casdoor's
+    /// `?columns=`, when given) to user `owner/name`, in one transaction with the row
+    /// locked, after checking the caller may change every one of them.
     pub async fn update_user(
         &self,
         who: &Principal,
         owner: &str,
         name: &str,
         body: &Value,
+        columns: Option<&str>,
         now: Now,
     ) -> Result<bool> {
-        let patch = user_patch(body)?;
+        let patch = user_patch(body, columns)?;
         // Refuse early, before any work, when the caller may not touch this user at all.
         if !who.is_user(owner, name) && !who.administers(owner) {
             return Err(Error::forbidden(format!(
@@ -196,24 +198,71 @@ impl Core {
     }
 }
 
-/// The fields of an update-user body to apply: the body is checked strictly, and fields the
-/// server maintains, or an unchanged (`""` or masked) password, are dropped.
-pub fn user_patch(body: &Value) -> Result<Map<String, Value>> {
-    let map = fields::object(body, User::FIELDS, IGNORED)?;
+/// The fields of an update-user body to apply: the body is checked strictly (keys matched
+/// case-insensitively, as Casdoor's Go decoding does), and fields the server maintains, or
+/// an unchanged (`""` or masked) password, are dropped. With `columns` (Casdoor's
+/// `?columns=display_name,avatar`, snake or camel case) only those fields count and the
+/// rest of the body is not looked at: the Go SDK's `UpdateUserForColumns` sends the whole
+/// struct, empty strings and all.
+pub fn user_patch(body: &Value, columns: Option<&str>) -> Result<Map<String, Value>> {
+    let body = fields::canonical_keys(body, User::FIELDS, IGNORED);
+    let body = match columns.filter(|c| !c.trim().is_empty()) {
+        Some(columns) => {
+            let wanted = user_columns(columns)?;
+            let Value::Object(map) = &body else {
+                return Err(Error::invalid("the body must be a JSON object"));
+            };
+            Value::Object(
+                map.iter()
+                    .filter(|(k, _)| wanted.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        }
+        None => body,
+    };
+    let map = fields::object(&body, User::FIELDS, IGNORED)?;
     Ok(map
         .iter()
         .filter(|(k, v)| {
             let unset_password =
                 k.as_str() == "password" && matches!(v.as_str(), Some("") | Some(MASK));
-            !SERVER_MAINTAINED.contains(&k.as_str()) && !unset_password
+            !SERVER_MAINTAINED.contains(&k.as_str())
+                && !unset_password
+                && User::FIELDS.contains(&k.as_str())
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect())
 }
 
+/// The JSON fields `?columns=` names. Casdoor columns Ferrodoor does not model are
+/// accepted and ignored; a name that is no Casdoor column is refused.
+fn user_columns(columns: &str) -> Result<Vec<&'static str>> {
+    let mut wanted = Vec::new();
+    for column in columns.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let column = fields::snake_case(column);
+        let find = |list: &[&'static str]| {
+            list.iter()
+                .copied()
+                .find(|f| fields::snake_case(f) == column || f.eq_ignore_ascii_case(&column))
+        };
+        match (find(User::FIELDS), find(IGNORED)) {
+            (Some(field), _) => wanted.push(field),
+            (None, Some(_)) => {}
+            (None, None) => {
+                let shown: String = column.chars().take(64).collect();
+                return Err(Error::invalid(format!("unknown user column `{shown}`")));
+            }
+        }
+    }
+    Ok(wanted)
+}
+
 /// `current` with `patch` applied, or `None` when nothing changes, after checking that
 /// `who` may change every field that does. The plaintext password is cleared and the
-/// stored hash kept: hashing a new password is the caller's job. Pure, so the rules can be fuzzed without a database.
+/// stored hash kept: hashing a new password is the caller's job. An email or phone the
+/// user sets themselves is marked pending (unverified, never used to find the account);
+/// one an administrator sets is not. Pure, so the rules can be fuzzed without a database.
 pub fn apply_user_patch(
     who: &Principal,
     current: &User,
@@ -238,8 +287,24 @@ pub fn apply_user_patch(
     let mut updated: User = fields::merge(current, patch, User::FIELDS)?;
     super::signin_limit::validate_user_fields(&updated)?;
     updated.password.clear();
-    // The hash is not part of the JSON the merge goes through.
+    // The hash and the pending marks are not part of the JSON the merge goes through.
     updated.password_hash = current.password_hash.clone();
+    updated.email_pending = current.email_pending;
+    updated.phone_pending = current.phone_pending;
+    let by_admin = who.administers(&current.owner);
+    let has = |f: &str| changed.iter().any(|c| c == f);
+    if has("email") {
+        updated.email_pending = !by_admin && !updated.email.is_empty();
+        if !by_admin {
+            updated.email_verified = false;
+        }
+    }
+    if has("emailVerified") && updated.email_verified {
+        updated.email_pending = false;
+    }
+    if has("phone") {
+        updated.phone_pending = !by_admin && !updated.phone.is_empty();
+    }
     Ok(Some(updated))
 }
 
@@ -270,22 +335,85 @@ mod tests {
     #[test]
     fn patches_keep_the_hash_and_respect_who_may_change_what() {
         let current = alice();
-        let patch = user_patch(&json!({"displayName": "A", "updatedTime": "x"})).unwrap();
+        let patch = user_patch(&json!({"displayName": "A", "updatedTime": "x"}), None).unwrap();
         assert!(!patch.contains_key("updatedTime"));
         let updated = apply_user_patch(&as_user(&current), &current, &patch)
             .unwrap()
             .unwrap();
         assert_eq!(updated.display_name, "A");
         assert_eq!(updated.password_hash, current.password_hash);
-        let patch = user_patch(&json!({"isAdmin": true})).unwrap();
+        let patch = user_patch(&json!({"isAdmin": true}), None).unwrap();
         assert!(matches!(
             apply_user_patch(&as_user(&current), &current, &patch),
             Err(Error::Forbidden(_))
         ));
-        let unchanged = user_patch(&json!({"password": MASK, "name": "alice"})).unwrap();
+        let unchanged = user_patch(&json!({"password": MASK, "name": "alice"}), None).unwrap();
         assert_eq!(
             apply_user_patch(&as_user(&current), &current, &unchanged).unwrap(),
             None
+        );
+    }
+
+    fn wechat_user() -> User {
+        User {
+            password_hash: None,
+            ..alice()
+        }
+    }
+
+    /// The official mini-program example's profile save, as it sends it.
+    #[test]
+    fn the_example_profile_form_sets_only_its_columns() {
+        let current = wechat_user();
+        let body = json!({"id": "x", "name": "alice", "displayName": "Al", "avatar": "https://a/b.png",
+            "email": "al@example.com", "phone": "13800000000", "password": "first-Passw0rd"});
+        let patch = user_patch(&body, Some("display_name,avatar,email,phone,password")).unwrap();
+        assert!(!patch.contains_key("id") && !patch.contains_key("name"));
+        let updated = apply_user_patch(&as_user(&current), &current, &patch)
+            .unwrap()
+            .unwrap();
+        assert_eq!(updated.display_name, "Al");
+        assert!(updated.email_pending && updated.phone_pending && !updated.email_verified);
+        // Once a password is set, the masked one re-sent is no change, a new one is refused.
+        let with_password = alice();
+        let again = json!({"displayName": "Al", "password": "***"});
+        let patch = user_patch(&again, Some("display_name,password")).unwrap();
+        assert!(!patch.contains_key("password"));
+        let other = user_patch(&json!({"password": "new-one"}), Some("password")).unwrap();
+        assert!(matches!(
+            apply_user_patch(&as_user(&with_password), &with_password, &other),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn columns_limit_the_body_and_unknown_columns_are_refused() {
+        // The Go SDK's UpdateUserForColumns: the whole struct, empty strings included.
+        let body = json!({"owner": "acme", "name": "alice", "displayName": "A", "isAdmin": false,
+            "email": "", "weChat": "", "github": "", "notAField": 1});
+        let patch = user_patch(&body, Some("displayName")).unwrap();
+        assert_eq!(patch.keys().collect::<Vec<_>>(), vec!["displayName"]);
+        assert!(user_patch(&body, Some("display_name,address")).is_ok());
+        assert!(matches!(
+            user_patch(&body, Some("no_such_column")),
+            Err(Error::Invalid(_))
+        ));
+        let admin_set = user_patch(&json!({"email": "a@example.com"}), None).unwrap();
+        let boss = Principal::User {
+            user: Box::new(User {
+                owner: "acme".into(),
+                name: "boss".into(),
+                is_admin: true,
+                ..User::default()
+            }),
+            credential: Credential::Session,
+        };
+        let updated = apply_user_patch(&boss, &alice(), &admin_set)
+            .unwrap()
+            .unwrap();
+        assert!(
+            !updated.email_pending,
+            "an email an admin sets is not pending"
         );
     }
 }

@@ -5,6 +5,8 @@ mod account;
 mod auth;
 mod bootstrap;
 mod enforce;
+mod casdoor_reads;
+mod casdoor_users;
 pub mod grants;
 pub mod init_data;
 mod list;
@@ -30,6 +32,7 @@ use crate::store::Store;
 
 pub use auth::SignedIn;
 pub use enforce::{EnforceAnswer, EnforceTarget};
+pub use casdoor_users::{SignupForm, UserKey};
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
 /// The fields each list may be filtered and sorted on.

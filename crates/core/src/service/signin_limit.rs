@@ -116,6 +116,13 @@ impl Core {
         let mut tx = self.store.begin().await?;
         tx.reset_signin_wrong_times(&user.owner, &user.name).await?;
         tx.commit().await?;
+        if user
+            .password_hash
+            .as_deref()
+            .is_some_and(crate::password_casdoor::is_casdoor)
+        {
+            self.upgrade_casdoor_hash(&user, password).await?;
+        }
         Ok(Some(user))
     }
 }

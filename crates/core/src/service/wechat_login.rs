@@ -497,9 +497,12 @@ fn set_phone(user: &mut User, phone: &WeChatPhone) -> bool {
     } else {
         phone.country_code.clone()
     };
-    let changed = user.phone != phone.pure_phone_number || user.country_code != country;
+    // WeChat verified this number: it is no longer pending, even if the user had typed it.
+    let changed =
+        user.phone != phone.pure_phone_number || user.country_code != country || user.phone_pending;
     user.phone = phone.pure_phone_number.clone();
     user.country_code = country;
+    user.phone_pending = false;
     changed
 }
 

@@ -286,15 +286,6 @@ pub async fn get_user_count(
     ))
 }
 
-pub async fn get_user(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-    Q(qs): Q<ListQs>,
-) -> Result<Envelope, ApiError> {
-    let (owner, name) = qs.id()?;
-    Ok(Envelope::ok(s.core.get_user(&who, &owner, &name).await?))
-}
-
 pub async fn add_user(
     State(s): State<AppState>,
     Caller(who): Caller,
@@ -302,32 +293,6 @@ pub async fn add_user(
 ) -> Result<Envelope, ApiError> {
     let user = s.core.add_user(&who, &body, Now::wall_clock()).await?;
     Ok(Envelope::affected(true).with_data2(user))
-}
-
-/// Target: `?id=owner/name`, else the body's `owner`/`name` (the seeds send those), else
-/// the caller themselves.
-pub async fn update_user(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-    Q(qs): Q<ListQs>,
-    JsonBody(body): JsonBody,
-) -> Result<Envelope, ApiError> {
-    let (owner, name) = match target(&qs, &body) {
-        Ok((owner, name)) if !owner.is_empty() => (owner, name),
-        Ok((_, name)) => match who.user() {
-            Some(me) => (me.owner.clone(), name),
-            None => return Err(ApiError::bad_request("say which user: ?id=owner/name")),
-        },
-        Err(e) => match who.user() {
-            Some(me) => (me.owner.clone(), me.name.clone()),
-            None => return Err(e),
-        },
-    };
-    Ok(Envelope::affected(
-        s.core
-            .update_user(&who, &owner, &name, &body, Now::wall_clock())
-            .await?,
-    ))
 }
 
 pub async fn delete_user(

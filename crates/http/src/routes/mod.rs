@@ -7,9 +7,11 @@
 mod account;
 mod authorize;
 mod authz;
+mod casdoor_reads;
 mod management;
 mod oauth;
 pub(crate) mod token;
+mod users;
 mod wechat;
 mod wellknown;
 
@@ -87,9 +89,9 @@ table! {
     "/api/get-users" => get(m::get_users);
     "/api/get-global-users" => get(m::get_users);
     "/api/get-user-count" => get(m::get_user_count);
-    "/api/get-user" => get(m::get_user);
+    "/api/get-user" => get(users::get_user);
     "/api/add-user" => post(m::add_user);
-    "/api/update-user" => post(m::update_user);
+    "/api/update-user" => post(users::update_user);
     "/api/delete-user" => post(m::delete_user);
     "/api/get-user-identities" => get(m::get_user_identities);
     "/api/revoke-user-tokens" => post(m::revoke_user_tokens);
@@ -127,6 +129,15 @@ table! {
     "/api/delete-enforcer" => post(z::delete::<Enforcer>);
     "/api/enforce" => post(z::enforce);
     "/api/batch-enforce" => post(z::batch_enforce);
+    // Casdoor's SDKs (issue 13)
+    "/api/get-sorted-users" => get(users::get_sorted_users);
+    "/api/set-password" => post(users::set_password);
+    "/api/check-user-password" => post(users::check_user_password);
+    "/api/signup" => post(users::signup);
+    "/api/get-certs" => get(casdoor_reads::get_certs);
+    "/api/get-global-certs" => get(casdoor_reads::get_certs);
+    "/api/get-cert" => get(casdoor_reads::get_cert);
+    "/api/get-organization-names" => get(casdoor_reads::get_organization_names);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

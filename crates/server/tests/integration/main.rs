@@ -5,6 +5,7 @@
 mod kit;
 
 mod authz;
+mod casdoor_import;
 mod config_command;
 mod db_outage;
 mod faults;

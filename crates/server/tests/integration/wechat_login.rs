@@ -434,9 +434,7 @@ on_both_backends!(
             ("isAdmin", json!(true)),
             ("wechat", json!("someone-else")),
             ("properties", json!({"x": "y"})),
-            ("password", json!("new-password")),
             ("isForbidden", json!(true)),
-            ("email", json!("other@example.com")),
         ] {
             let res = kit
                 .post(
@@ -476,6 +474,40 @@ on_both_backends!(
             "partial update must keep omitted fields"
         );
         assert_eq!(me["isAdmin"], false);
+
+        // Her own email is stored unverified: nobody finds her by it (no takeover).
+        let own_email = kit
+            .post(
+                "/api/update-user",
+                json!({"owner": "test", "name": amy_name, "email": "other@example.com"}),
+                &amy,
+            )
+            .await;
+        assert_eq!(own_email.ok(), "Affected");
+        let found = kit
+            .get(
+                "/api/get-user?owner=test&email=other@example.com",
+                &kit.admin,
+            )
+            .await;
+        assert!(found.ok().is_null(), "a pending email must not find her");
+        // A WeChat account has no password: she may set a first one, not change it after.
+        let first = kit
+            .post(
+                "/api/update-user",
+                json!({"owner": "test", "name": amy_name, "password": "first-Passw0rd"}),
+                &amy,
+            )
+            .await;
+        assert_eq!(first.ok(), "Affected");
+        let second = kit
+            .post(
+                "/api/update-user",
+                json!({"owner": "test", "name": amy_name, "password": "second-Passw0rd"}),
+                &amy,
+            )
+            .await;
+        assert!(second.error(403).contains("set-password"));
     }
 );
 

@@ -41,6 +41,8 @@ crate::tables::table! {
             properties: String = "properties", list("properties", Text), json;
             // Casdoor's `groups`: ids (`owner/name`) of the user's groups, as JSON.
             groups: String = "group_ids", unlisted, json;
+            email_pending: bool = "email_pending", unlisted;
+            phone_pending: bool = "phone_pending", unlisted;
             signin_wrong_times: i64 = "signin_wrong_times", list("signinWrongTimes", Number);
             // Unix seconds in the database (compared in SQL), Casdoor's RFC 3339 in JSON.
             last_signin_wrong_time: i64 = "last_signin_wrong_time", unlisted, unix_time;
@@ -90,9 +92,19 @@ pub(crate) const FIND_BY_WECHAT_COLUMN: &str = "SELECT * FROM users \
      ORDER BY CASE WHEN wechat = $2 THEN 0 ELSE 1 END, created_time, name LIMIT 1";
 
 /// A user by phone: `$1` owner, `$2` phone (exact, never empty: most users have `''`);
-/// of several, the oldest.
+/// of several, the oldest. A phone the user set on themselves and nobody verified is not
+/// theirs yet (pending).
 pub(crate) const FIND_BY_PHONE: &str = "SELECT * FROM users WHERE owner = $1 AND phone = $2 \
-     ORDER BY created_time, name LIMIT 1";
+     AND NOT phone_pending ORDER BY created_time, name LIMIT 1";
+
+/// A user by email or phone for Casdoor's get-user: `$1` owner (NULL: every organization),
+/// `$2` the value; pending (self-set, unverified) addresses never match.
+pub(crate) const FIND_BY_EMAIL_ANY: &str = "SELECT * FROM users \
+     WHERE ($1 IS NULL OR owner = $1) AND email = $2 AND NOT email_pending \
+     ORDER BY created_time, owner, name LIMIT 1";
+pub(crate) const FIND_BY_PHONE_ANY: &str = "SELECT * FROM users \
+     WHERE ($1 IS NULL OR owner = $1) AND phone = $2 AND NOT phone_pending \
+     ORDER BY created_time, owner, name LIMIT 1";
 
 /// A user by its id (unique across organizations).
 pub(crate) const FIND_BY_ID: &str = "SELECT * FROM users WHERE id = $1";
@@ -147,6 +159,22 @@ macro_rules! user_queries {
             }
             let args = vec![owner.into(), phone.into()];
             fetch_optional::<UserRow>(c, users::FIND_BY_PHONE, args).await
+        }
+
+        /// Casdoor's get-user by email or phone (`owner` None: every organization).
+        pub(crate) async fn find_user_by_contact(
+            c: &mut Conn,
+            owner: Option<&str>,
+            contact: Contact<'_>,
+        ) -> StoreResult<Option<User>> {
+            let (sql, value) = match contact {
+                Contact::Email(v) => (users::FIND_BY_EMAIL_ANY, v),
+                Contact::Phone(v) => (users::FIND_BY_PHONE_ANY, v),
+            };
+            if value.is_empty() {
+                return Ok(None);
+            }
+            fetch_optional::<UserRow>(c, sql, vec![owner.into(), value.into()]).await
         }
 
         /// One statement, so concurrent attempts are each counted (see the trait).
