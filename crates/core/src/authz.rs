@@ -163,6 +163,25 @@ pub fn require_can_update_user(
     }
 }
 
+/// Metrics (`/api/metrics`): global admins only; organization admins would see every
+/// organization's traffic. A scraper without an account presents the operator's token
+/// instead (see [`metrics_token_matches`]).
+pub fn require_metrics_reader(principal: &Principal) -> Result<()> {
+    require_global_admin(principal)
+}
+
+/// Whether `presented` is the configured metrics token, compared in constant time. No
+/// token configured (or an empty one) matches nothing.
+pub fn metrics_token_matches(configured: Option<&str>, presented: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    match configured {
+        Some(expected) if !expected.is_empty() => {
+            bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +269,29 @@ mod tests {
         assert!(require_can_update_user(&boss, &target, &["name".to_string()]).is_err());
         let other_boss = user("other", "boss", true);
         assert!(require_can_update_user(&other_boss, &target, &ok).is_err());
+    }
+
+    #[test]
+    fn only_global_admins_or_the_metrics_token_read_metrics() {
+        assert!(require_metrics_reader(&user("built-in", "admin", true)).is_ok());
+        for who in [user("acme", "boss", true), user("built-in", "bob", false)] {
+            assert!(matches!(
+                require_metrics_reader(&who),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        let app = |org: &str| {
+            Principal::Application(Box::new(Application {
+                organization: org.into(),
+                ..Application::default()
+            }))
+        };
+        assert!(require_metrics_reader(&app("acme")).is_err());
+        assert!(require_metrics_reader(&app("built-in")).is_ok());
+        assert!(metrics_token_matches(Some("s3cret-token"), "s3cret-token"));
+        assert!(!metrics_token_matches(Some("s3cret-token"), "s3cret-tokeN"));
+        assert!(!metrics_token_matches(Some("s3cret-token"), "s3cret"));
+        assert!(!metrics_token_matches(Some(""), ""));
+        assert!(!metrics_token_matches(None, ""));
     }
 }

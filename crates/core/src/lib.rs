@@ -14,6 +14,7 @@ pub mod password;
 pub mod seal;
 pub mod service;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 
 pub use error::{Error, OAuthError, OAuthErrorCode};

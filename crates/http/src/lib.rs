@@ -6,6 +6,7 @@ mod error;
 mod extract;
 mod response;
 mod routes;
+mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use routes::ROUTES;
+pub use telemetry::MetricsEndpoint;
 
 /// The token endpoint's request parsing, as the handlers run it; public for the fuzz
 /// harness (`crates/fuzz-harness`).
@@ -44,6 +46,8 @@ pub struct AppState {
     /// WeChat's API base, shown to admins (the console offers a test login when it is the
     /// emulator).
     pub wechat_api_base: String,
+    /// `/api/metrics`; None: the route answers 404.
+    pub metrics: Option<MetricsEndpoint>,
 }
 
 impl AppState {
@@ -54,7 +58,13 @@ impl AppState {
             origin,
             core,
             wechat_api_base: String::new(),
+            metrics: None,
         }
+    }
+
+    pub fn with_metrics(mut self, metrics: MetricsEndpoint) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     pub fn with_wechat_api_base(mut self, base: &str) -> Self {
@@ -66,12 +76,14 @@ impl AppState {
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     routes::routes()
+        .route_layer(axum::middleware::from_fn(telemetry::label_route))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn(telemetry::count_requests))
         // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
         // send `clientSecret` there).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {

@@ -40,6 +40,9 @@ pub struct Settings {
     /// verify) or `ES256` (much cheaper to sign). Applies to the first start and to
     /// rotations; existing certificates keep theirs.
     pub signing_algorithm: String,
+    /// A bearer token that may read `/api/metrics` without an account (global admins always
+    /// may). Unset: only global admins.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
             signing_algorithm: "RS256".into(),
+            metrics_token: None,
         }
     }
 }
@@ -87,6 +91,7 @@ impl Settings {
             "secret_key",
             "secret_key_file",
             "signing_algorithm",
+            "metrics_token",
         ]));
         let settings: Settings = figment.extract().context("invalid configuration")?;
         settings.validate()?;

@@ -2,6 +2,7 @@
 //! serve` starts (on a loopback port of their own).
 
 pub mod config;
+mod metrics_exporter;
 mod shared_tokens;
 mod wechat_gateway;
 
@@ -25,12 +26,17 @@ use wechat_gateway::HttpWeChatGateway;
 
 /// Opens the database named in the settings and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
+    Ok(open_database(settings).await?.store())
+}
+
+/// [`open_store`], keeping the database handle (its pools' numbers feed the metrics).
+pub async fn open_database(settings: &Settings) -> Result<ferrodoor_store::Database> {
     let database_url = &settings.database_url;
     let db = ferrodoor_store::Database::connect_with(database_url, settings.pool_settings())
         .await
         .with_context(|| format!("opening the database {}", redact(database_url)))?;
     db.migrate().await.context("migrating the database")?;
-    Ok(db.store())
+    Ok(db)
 }
 
 /// A database URL without its password, for messages.
@@ -75,7 +81,9 @@ impl RunningServer {
 
 /// Starts the server on `listener` (already bound, so tests can use port 0).
 pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
-    let store = open_store(settings).await?;
+    let db = Arc::new(open_database(settings).await?);
+    let store = db.store();
+    let metrics = metrics_exporter::endpoint(db, settings.metrics_token.clone())?;
     let addr = listener.local_addr()?;
     let origin = match &settings.origin {
         Some(_) => settings.origin(),
@@ -111,7 +119,9 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     }
     spawn_purger(core.clone());
     let app = ferrodoor_http::router(
-        AppState::new(core.clone()).with_wechat_api_base(&settings.wechat_api_base),
+        AppState::new(core.clone())
+            .with_wechat_api_base(&settings.wechat_api_base)
+            .with_metrics(metrics),
     );
     let (shutdown, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {

@@ -97,6 +97,7 @@ macro_rules! define_backend {
             async fn read(
                 &self,
             ) -> ferrodoor_core::store::StoreResult<sqlx::pool::PoolConnection<Db>> {
+                crate::pool_metrics::note_acquire("read", &self.reader);
                 self.reader.acquire().await.map_err(crate::error::db_error)
             }
         }
@@ -116,6 +117,7 @@ macro_rules! store_impl {
         #[async_trait::async_trait]
         impl ferrodoor_core::store::Store for Backend {
             async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
+                crate::pool_metrics::note_acquire("transaction", &self.writer);
                 let tx = self
                     .writer
                     .begin_with(BEGIN)

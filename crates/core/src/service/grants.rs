@@ -177,6 +177,7 @@ impl Core {
         tag: &str,
         now: Now,
     ) -> Result<TokenResponse> {
+        crate::telemetry::token_issued(&pending.row.grant_type);
         let key = self.app_key(app).await?;
         let request = TokenRequest {
             application: app,
@@ -287,6 +288,7 @@ impl Core {
             let mut tx = self.store.begin().await?;
             let n = tx.revoke_token_family(&old.family).await?;
             tx.commit().await?;
+            crate::telemetry::tokens_revoked("replay", n);
             tracing::warn!(family = %old.family, revoked = n, "spent refresh token reused; chain revoked");
             return Err(invalid());
         }
@@ -318,6 +320,7 @@ impl Core {
         }
         tx.insert_token(&pending.row).await?;
         tx.commit().await?;
+        crate::telemetry::tokens_revoked("refresh", 1);
         self.token_response(&app, Some(&user), pending, "", "", now)
             .await
     }

@@ -169,6 +169,7 @@ impl Core {
         let mut tx = self.store.begin().await?;
         let n = tx.revoke_user_tokens(owner, name).await?;
         tx.commit().await?;
+        crate::telemetry::tokens_revoked("admin", n);
         Ok(n)
     }
 

@@ -353,8 +353,9 @@ impl Core {
             && row.application == client.name
         {
             let mut tx = self.store.begin().await?;
-            tx.revoke_token(&row.name).await?;
+            let revoked = tx.revoke_token(&row.name).await?;
             tx.commit().await?;
+            crate::telemetry::tokens_revoked("revoke", u64::from(revoked));
         }
         Ok(())
     }
@@ -380,8 +381,9 @@ impl Core {
         let claims = verify_id_token_hint(&key, &self.config.issuer, id_token_hint)?;
         let name = claims.jti.strip_prefix("admin/").unwrap_or(&claims.jti);
         let mut tx = self.store.begin().await?;
-        tx.revoke_token(name).await?;
+        let revoked = tx.revoke_token(name).await?;
         tx.commit().await?;
+        crate::telemetry::tokens_revoked("logout", u64::from(revoked));
         if post_logout_redirect_uri.is_empty() {
             return Ok(None);
         }

@@ -59,6 +59,7 @@ table! {
     // Casdoor serves its API description under /swagger.
     "/swagger/openapi.json" => get(wellknown::openapi);
     "/api/get-server-info" => get(m::get_server_info);
+    "/api/metrics" => get(crate::telemetry::metrics_endpoint);
     // Management
     "/api/get-organizations" => get(m::get_organizations);
     "/api/get-organization" => get(m::get_organization);

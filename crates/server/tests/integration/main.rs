@@ -2,12 +2,14 @@
 //! WeChat, real HTTP between them, each test on SQLite and on PostgreSQL.
 //! (One test binary, so linking happens once.)
 
+mod child;
 mod kit;
 
 mod db_outage;
 mod faults;
 mod grants;
 mod management;
+mod metrics;
 mod oidc;
 mod openapi;
 mod probes;
