@@ -182,9 +182,29 @@ pub fn metrics_token_matches(configured: Option<&str>, presented: &str) -> bool 
     }
 }
 
+/// Records (audit trail) and webhooks of an organization: its admins. `None` (every
+/// organization's): global admins only. Records tell who signed in from where, so an
+/// ordinary user sees none, not even their own (Casdoor shows them to any signed-in user).
+pub fn require_can_audit(principal: &Principal, organization: Option<&str>) -> Result<()> {
+    match organization {
+        Some(org) => require_admin_of(principal, org),
+        None => require_global_admin(principal),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// IDOR: another organization's admin, and a plain user of the same one, are refused.
+    #[test]
+    fn records_and_webhooks_belong_to_their_organization_admins() {
+        assert!(require_can_audit(&user("acme", "boss", true), Some("acme")).is_ok());
+        assert!(require_can_audit(&user("other", "boss", true), Some("acme")).is_err());
+        assert!(require_can_audit(&user("acme", "alice", false), Some("acme")).is_err());
+        assert!(require_can_audit(&user("acme", "boss", true), None).is_err());
+        assert!(require_can_audit(&user("built-in", "admin", true), None).is_ok());
+    }
 
     fn user(owner: &str, name: &str, admin: bool) -> Principal {
         Principal::User {

@@ -10,6 +10,7 @@ pub mod entity;
 pub mod error;
 pub mod fields;
 pub mod keys;
+pub mod netguard;
 pub mod password;
 pub mod seal;
 pub mod service;

@@ -7,6 +7,14 @@ pub const TOKENS_ISSUED: &str = "ferrodoor_tokens_issued_total";
 /// Tokens revoked, by `reason` (`revoke`, `logout`, `refresh`, `replay`, `admin`).
 pub const TOKENS_REVOKED: &str = "ferrodoor_tokens_revoked_total";
 
+/// Webhook send attempts, by `outcome` (`delivered`, `retry`: failed and scheduled again,
+/// `failed`: failed and given up).
+pub const WEBHOOK_ATTEMPTS: &str = "ferrodoor_webhook_attempts_total";
+
+pub(crate) fn webhook_attempt(outcome: &'static str) {
+    metrics::counter!(WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
+}
+
 pub(crate) fn token_issued(grant: &str) {
     metrics::counter!(TOKENS_ISSUED, "grant" => grant.to_string()).increment(1);
 }

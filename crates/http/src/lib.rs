@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(telemetry::count_requests))
+        .layer(axum::middleware::from_fn(telemetry::audit_scope))
         // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
         // send `clientSecret` there).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {

@@ -197,3 +197,27 @@ mod tests {
         assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
     }
 }
+
+/// Makes the caller's address, method, path and language visible to the records the
+/// request writes. The path only: query strings may carry secrets (`clientSecret`).
+pub(crate) async fn audit_scope(req: Request, next: Next) -> Response {
+    let client_ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let language = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split([',', ';']).next())
+        .map(|v| v.trim().chars().take(16).collect())
+        .unwrap_or_default();
+    let info = ferrodoor_core::service::audit::RequestInfo {
+        client_ip,
+        method: req.method().as_str().to_string(),
+        request_uri: req.uri().path().chars().take(1000).collect(),
+        language,
+    };
+    info.scope(next.run(req)).await
+}

@@ -26,9 +26,11 @@ macro_rules! define_backend {
             use crate::tables::tokens::{self, TokenRow};
             use crate::tables::users::{self, UserRow};
             use crate::tables::wechat::{self, WeChatIdentityRow};
+            use crate::tables::webhooks::{self, DeliveryRow, WebhookRow};
             use crate::tables::{IntoEntity, KeyValues, Table, Value};
             use ferrodoor_core::entity::{
                 Application, AuthorizationCode, Cert, IdentityEvent, Token, User, WeChatIdentity,
+                Webhook, WebhookDelivery,
             };
             use ferrodoor_core::store::{ListQuery, Page, StoreError, StoreResult, WeChatLookup};
 
@@ -174,6 +176,8 @@ macro_rules! define_backend {
             crate::tables::tokens::token_queries!();
             crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
+            crate::tables::records::record_queries!();
+            crate::tables::webhooks::webhook_queries!();
         }
 
         use crate::tables::applications::ApplicationRow;
@@ -187,6 +191,9 @@ macro_rules! define_backend {
         use crate::tables::users::UserRow;
         use crate::tables::wechat::WeChatIdentityRow;
         use crate::tables::wechat_tokens::AccessTokenRow;
+        use crate::tables::records::RecordRow;
+        use crate::tables::webhooks::{DeliveryRow, WebhookRow};
+        use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
 
         /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
         pub(crate) struct Backend {
@@ -360,6 +367,48 @@ macro_rules! store_impl {
                 appid: &str,
             ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
                 q::get::<AccessTokenRow>(&mut *self.read().await?, appid).await
+            }
+
+            async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {
+                q::get::<RecordRow>(&mut *self.read().await?, name).await
+            }
+
+            async fn list_records(
+                &self,
+                organization: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Record>> {
+                let scope = organization.map(|o| ("organization", o));
+                q::list::<RecordRow>(&mut *self.read().await?, scope, query).await
+            }
+
+            async fn get_webhook(&self, owner: &str, name: &str) -> StoreResult<Option<Webhook>> {
+                q::get::<WebhookRow>(&mut *self.read().await?, (owner, name)).await
+            }
+
+            async fn list_webhooks(
+                &self,
+                organization: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Webhook>> {
+                let scope = organization.map(|o| ("organization", o));
+                q::list::<WebhookRow>(&mut *self.read().await?, scope, query).await
+            }
+
+            async fn list_webhook_deliveries(
+                &self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Vec<WebhookDelivery>> {
+                q::list_deliveries(&mut *self.read().await?, owner, name).await
+            }
+
+            async fn due_webhook_deliveries(
+                &self,
+                now: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<WebhookDelivery>> {
+                q::due_deliveries(&mut *self.read().await?, now, limit).await
             }
         }
     };
@@ -657,6 +706,70 @@ macro_rules! store_tx_impl {
 
             async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64> {
                 q::purge_expired(&mut self.0, now_unix).await
+            }
+
+            async fn insert_record(&mut self, record: &Record) -> StoreResult<()> {
+                q::insert::<RecordRow>(&mut self.0, record).await
+            }
+
+            async fn purge_records(&mut self, before: &str, before_unix: i64) -> StoreResult<u64> {
+                let records = q::purge_records(&mut self.0, before).await?;
+                Ok(records + q::purge_deliveries(&mut self.0, before_unix).await?)
+            }
+
+            async fn enabled_webhooks(&mut self, organization: &str) -> StoreResult<Vec<Webhook>> {
+                q::enabled_webhooks(&mut self.0, organization).await
+            }
+
+            async fn get_webhook(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<Webhook>> {
+                q::get::<WebhookRow>(&mut self.0, (owner, name)).await
+            }
+
+            async fn get_webhook_for_update(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<Webhook>> {
+                q::get_for_update::<WebhookRow>(&mut self.0, (owner, name)).await
+            }
+
+            async fn insert_webhook(&mut self, webhook: &Webhook) -> StoreResult<()> {
+                q::insert::<WebhookRow>(&mut self.0, webhook).await
+            }
+
+            async fn update_webhook(&mut self, webhook: &Webhook) -> StoreResult<bool> {
+                q::update::<WebhookRow>(&mut self.0, webhook).await
+            }
+
+            async fn delete_webhook(&mut self, owner: &str, name: &str) -> StoreResult<bool> {
+                q::delete_webhook(&mut self.0, owner, name).await
+            }
+
+            async fn insert_webhook_delivery(
+                &mut self,
+                delivery: &WebhookDelivery,
+            ) -> StoreResult<()> {
+                q::insert::<DeliveryRow>(&mut self.0, delivery).await
+            }
+
+            async fn lease_webhook_delivery(
+                &mut self,
+                id: &str,
+                now: i64,
+                until: i64,
+            ) -> StoreResult<bool> {
+                q::lease_delivery(&mut self.0, id, now, until).await
+            }
+
+            async fn update_webhook_delivery(
+                &mut self,
+                delivery: &WebhookDelivery,
+            ) -> StoreResult<bool> {
+                q::update::<DeliveryRow>(&mut self.0, delivery).await
             }
         }
     };

@@ -11,9 +11,11 @@ mod identity;
 mod identity_event;
 mod organization;
 mod provider;
+mod record;
 mod session;
 mod token;
 mod user;
+mod webhook;
 
 pub use application::{Application, MAX_TOKEN_HOURS, ProviderItem, valid_token_hours};
 pub use authorization_code::AuthorizationCode;
@@ -25,6 +27,8 @@ pub use provider::{Provider, ProviderKind};
 pub use session::Session;
 pub use token::Token;
 pub use user::User;
+pub use record::Record;
+pub use webhook::{Webhook, WebhookDelivery, WebhookHeader};
 
 /// The owner Casdoor gives to global objects (organizations, applications, certs).
 pub const GLOBAL_OWNER: &str = "admin";

@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use super::Core;
+use super::audit::Event;
+use crate::store::StoreTx;
 use super::auth::secrets_match;
 use crate::clock::Now;
 use crate::entity::{Application, GLOBAL_OWNER, Token, User};
@@ -59,6 +61,35 @@ pub(crate) struct PendingToken {
 
 impl Core {
     pub async fn token_endpoint(&self, params: TokenParams, now: Now) -> Result<TokenResponse> {
+        let result = self.token_grant(&params, now).await;
+        if let Err(e) = &result {
+            self.record_token_refusal(&params, e, now).await;
+        }
+        result
+    }
+
+    /// A refused token request of a known client is a failed sign-in of its organization.
+    async fn record_token_refusal(&self, params: &TokenParams, error: &Error, now: Now) {
+        let Ok(Some(app)) = self
+            .store
+            .get_application_by_client_id(&params.client_id)
+            .await
+        else {
+            return;
+        };
+        let actor = if params.username.is_empty() {
+            format!("app/{}", app.name)
+        } else {
+            params.username.clone()
+        };
+        let event = Event {
+            actor,
+            ..Event::failed_login(&app.organization, format!("{}/{}", app.owner, app.name))
+        };
+        self.record_refusal(event, error, now).await;
+    }
+
+    async fn token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
         // Casdoor branches on the tag before looking at the grant type.
         if params.tag == WECHAT_MINIPROGRAM_TAG {
             return self.wechat_miniprogram_login(&params, now).await;
@@ -213,11 +244,38 @@ impl Core {
         })
     }
 
-    async fn store_token(&self, pending: &PendingToken) -> Result<()> {
+    async fn store_token(
+        &self,
+        app: &Application,
+        user: Option<&User>,
+        pending: &PendingToken,
+        now: Now,
+    ) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, app, user, pending, now)
+            .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Stores a new token and records the sign-in (`login`) it completes.
+    pub(crate) async fn insert_issued_token(
+        &self,
+        tx: &mut dyn StoreTx,
+        app: &Application,
+        user: Option<&User>,
+        pending: &PendingToken,
+        now: Now,
+    ) -> Result<()> {
+        tx.insert_token(&pending.row).await?;
+        let event = match user {
+            Some(u) => Event::of_user("login", u),
+            None => Event {
+                actor: format!("app/{}", app.name),
+                ..Event::app_login(&app.organization, format!("{}/{}", app.owner, app.name))
+            },
+        };
+        self.record(tx, event, now).await
     }
 
     async fn client_credentials_grant(
@@ -228,7 +286,7 @@ impl Core {
         let app = self.confidential_client(params).await?;
         Self::require_grant(&app, "client_credentials")?;
         let pending = Self::pending_token(&app, None, "client_credentials", &params.scope, now);
-        self.store_token(&pending).await?;
+        self.store_token(&app, None, &pending, now).await?;
         self.token_response(&app, None, pending, "", "", now).await
     }
 
@@ -253,7 +311,7 @@ impl Core {
             params.scope.as_str()
         };
         let pending = Self::pending_token(&app, Some(&user), "password", scope, now);
-        self.store_token(&pending).await?;
+        self.store_token(&app, Some(&user), &pending, now).await?;
         self.token_response(&app, Some(&user), pending, &params.nonce, "", now)
             .await
     }
@@ -318,7 +376,8 @@ impl Core {
         if !tx.revoke_token(&old.name).await? {
             return Err(invalid());
         }
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, &app, Some(&user), &pending, now)
+            .await?;
         tx.commit().await?;
         crate::telemetry::tokens_revoked("refresh", 1);
         self.token_response(&app, Some(&user), pending, "", "", now)

@@ -14,6 +14,7 @@ use crate::entity::{
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_APPLICATION_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
+use super::audit::Event;
 
 pub const APPLICATION_LIST_FIELDS: &[&str] = &[
     "name",
@@ -22,6 +23,11 @@ pub const APPLICATION_LIST_FIELDS: &[&str] = &[
     "organization",
     "clientId",
 ];
+
+/// An application's `owner/name` in records.
+fn app_id(app: &Application) -> String {
+    format!("{}/{}", app.owner, app.name)
+}
 
 impl Core {
     pub async fn list_applications(
@@ -98,6 +104,8 @@ impl Core {
         tx.insert_application(&app)
             .await
             .map_err(|e| write_error(e, &app))?;
+        let event = Event::by(who, "add-application", &app.organization, app_id(&app));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(app)
     }
@@ -107,6 +115,7 @@ impl Core {
         who: &Principal,
         name: &str,
         body: &Value,
+        now: Now,
     ) -> Result<bool> {
         let map = fields::object(body, Application::FIELDS, IGNORED)?;
         let current = self
@@ -139,6 +148,8 @@ impl Core {
             .update_application(&updated)
             .await
             .map_err(|e| write_error(e, &updated))?;
+        let event = Event::by(who, "update-application", &current.organization, app_id(&current));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
@@ -149,6 +160,7 @@ impl Core {
         &self,
         who: &Principal,
         name: &str,
+        now: Now,
     ) -> Result<Application> {
         let mut app = self
             .store
@@ -159,12 +171,19 @@ impl Core {
         app.client_secret = new_client_secret();
         let mut tx = self.store.begin().await?;
         tx.update_application(&app).await?;
+        let event = Event::by(who, "regenerate-client-secret", &app.organization, app_id(&app));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         self.fill_providers(&mut app).await?;
         Ok(app)
     }
 
-    pub async fn delete_application(&self, who: &Principal, name: &str) -> Result<bool> {
+    pub async fn delete_application(
+        &self,
+        who: &Principal,
+        name: &str,
+        now: Now,
+    ) -> Result<bool> {
         if name == BUILT_IN_APP {
             return Err(Error::forbidden(
                 "the built-in application cannot be deleted",
@@ -176,6 +195,8 @@ impl Core {
         require_admin_of(who, &current.organization)?;
         let mut tx = self.store.begin().await?;
         let affected = tx.delete_application(name).await?;
+        let event = Event::by(who, "delete-application", &current.organization, app_id(&current));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }

@@ -9,6 +9,7 @@ use crate::entity::{BUILT_IN_ORG, GLOBAL_OWNER, Organization, validate_name};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_ORGANIZATION_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
+use super::audit::Event;
 
 pub const ORGANIZATION_LIST_FIELDS: &[&str] = &["name", "displayName", "createdTime", "websiteUrl"];
 
@@ -71,6 +72,8 @@ impl Core {
         tx.insert_organization(&org)
             .await
             .map_err(|e| conflict(e, &org.name))?;
+        let event = Event::by(who, "add-organization", &org.name, org.name.clone());
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -80,6 +83,7 @@ impl Core {
         who: &Principal,
         name: &str,
         body: &Value,
+        now: Now,
     ) -> Result<bool> {
         require_admin_of(who, name)?;
         let map = fields::object(body, Organization::FIELDS, IGNORED)?;
@@ -101,11 +105,18 @@ impl Core {
         }
         let mut tx = self.store.begin().await?;
         let affected = tx.update_organization(&updated).await?;
+        let event = Event::by(who, "update-organization", name, name.to_string());
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
 
-    pub async fn delete_organization(&self, who: &Principal, name: &str) -> Result<bool> {
+    pub async fn delete_organization(
+        &self,
+        who: &Principal,
+        name: &str,
+        now: Now,
+    ) -> Result<bool> {
         require_global_admin(who)?;
         if name == BUILT_IN_ORG {
             return Err(Error::forbidden(
@@ -119,6 +130,10 @@ impl Core {
             )),
             other => other.into(),
         })?;
+        if affected {
+            let event = Event::by(who, "delete-organization", name, name.to_string());
+            self.record(&mut *tx, event, now).await?;
+        }
         tx.commit().await?;
         Ok(affected)
     }

@@ -10,6 +10,7 @@ use crate::entity::{BUILT_IN_ORG, MASK, User, WeChatIdentity, validate_name};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_USER_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
+use super::audit::Event;
 
 pub const USER_LIST_FIELDS: &[&str] = &[
     "name",
@@ -88,6 +89,8 @@ impl Core {
             }
             other => other.into(),
         })?;
+        let event = Event::by(who, "add-user", &user.owner, user.id_string()).about(&user);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(user.masked())
     }
@@ -142,6 +145,8 @@ impl Core {
         if !updated.is_active() && current.is_active() {
             tx.revoke_user_tokens(owner, name).await?;
         }
+        let event = Event::by(who, "update-user", owner, updated.id_string()).about(&updated);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
@@ -164,22 +169,36 @@ impl Core {
         who: &Principal,
         owner: &str,
         name: &str,
+        now: Now,
     ) -> Result<u64> {
         require_admin_of(who, owner)?;
         let mut tx = self.store.begin().await?;
         let n = tx.revoke_user_tokens(owner, name).await?;
+        let event = Event::by(who, "revoke-user-tokens", owner, format!("{owner}/{name}"));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         crate::telemetry::tokens_revoked("admin", n);
         Ok(n)
     }
 
-    pub async fn delete_user(&self, who: &Principal, owner: &str, name: &str) -> Result<bool> {
+    pub async fn delete_user(
+        &self,
+        who: &Principal,
+        owner: &str,
+        name: &str,
+        now: Now,
+    ) -> Result<bool> {
         require_admin_of(who, owner)?;
         if owner == BUILT_IN_ORG && name == "admin" {
             return Err(Error::forbidden("built-in/admin cannot be deleted"));
         }
         let mut tx = self.store.begin().await?;
+        let Some(user) = tx.get_user_for_update(owner, name).await? else {
+            return Ok(false);
+        };
         let affected = tx.delete_user(owner, name).await?;
+        let event = Event::by(who, "delete-user", owner, user.id_string()).about(&user);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }

@@ -2,6 +2,7 @@
 //! asks, opens at most the transactions it needs, and commits all of its writes together.
 
 mod account;
+pub mod audit;
 mod auth;
 mod bootstrap;
 pub mod grants;
@@ -15,6 +16,7 @@ pub mod oauth;
 mod oidc;
 mod wechat_binding;
 pub mod wechat_login;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -35,6 +37,7 @@ pub use manage_organizations::ORGANIZATION_LIST_FIELDS;
 pub use manage_providers::PROVIDER_LIST_FIELDS;
 pub use manage_users::USER_LIST_FIELDS;
 pub use manage_users::{apply_user_patch, user_patch};
+pub use webhooks::WEBHOOK_LIST_FIELDS;
 pub use wechat_login::{
     MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
 };
@@ -52,6 +55,8 @@ pub struct CoreConfig {
     pub secret_key: [u8; 32],
     /// The algorithm of generated signing keys (the built-in certificate, rotations).
     pub signing_algorithm: crate::keys::KeyAlgorithmChoice,
+    /// Whether webhooks may target loopback, private, link-local and metadata addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl CoreConfig {
@@ -64,6 +69,7 @@ impl CoreConfig {
             password_hash_concurrency: 2,
             secret_key,
             signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
+            webhook_allow_private: false,
         }
     }
 }

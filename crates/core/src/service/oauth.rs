@@ -238,7 +238,8 @@ impl Core {
         let mut pending =
             Self::pending_token(&app, Some(&user), "authorization_code", &code.scope, now);
         pending.row.auth_time = code.auth_time;
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, &app, Some(&user), &pending, now)
+            .await?;
         tx.set_authorization_code_token(&code_hash, &pending.row.name)
             .await?;
         tx.commit().await?;

@@ -83,7 +83,7 @@ pub async fn logout(
     Q(qs): Q<LogoutQs>,
 ) -> Result<Response, ApiError> {
     if let Some(cookie) = cookie_value(&headers, SESSION_COOKIE) {
-        state.core.sign_out(&cookie).await?;
+        state.core.sign_out(&cookie, Now::wall_clock()).await?;
     }
     let redirect = state
         .core

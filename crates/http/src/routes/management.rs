@@ -21,7 +21,7 @@ use crate::response::Envelope;
 pub struct ListQs {
     id: Option<String>,
     owner: Option<String>,
-    organization: Option<String>,
+    pub(crate) organization: Option<String>,
     p: Option<u32>,
     page_size: Option<u32>,
     field: Option<String>,
@@ -31,7 +31,7 @@ pub struct ListQs {
 }
 
 impl ListQs {
-    fn params(&self) -> ListParams {
+    pub(crate) fn params(&self) -> ListParams {
         ListParams {
             page: self.p,
             page_size: self.page_size,
@@ -43,7 +43,7 @@ impl ListQs {
     }
 
     /// `?id=owner/name`.
-    fn id(&self) -> Result<(String, String), ApiError> {
+    pub(crate) fn id(&self) -> Result<(String, String), ApiError> {
         let id = self.id.as_deref().unwrap_or("");
         split_id(id)
             .map(|(o, n)| (o.to_string(), n.to_string()))
@@ -51,12 +51,12 @@ impl ListQs {
     }
 
     /// The owner filter; Casdoor's `owner=admin` on global lists means "all".
-    fn owner_filter(&self) -> Option<&str> {
+    pub(crate) fn owner_filter(&self) -> Option<&str> {
         self.owner.as_deref().filter(|o| !o.is_empty())
     }
 }
 
-fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
+pub(crate) fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
     let envelope = Envelope::ok(&page.items);
     if params.is_paged() {
         envelope.with_data2(page.total)
@@ -66,7 +66,7 @@ fn page<T: Serialize>(page: Page<T>, params: &ListParams) -> Envelope {
 }
 
 /// Target of a `delete-*`/`update-*`: `?id=owner/name`, else the body's `owner` and `name`.
-fn target(qs: &ListQs, body: &Value) -> Result<(String, String), ApiError> {
+pub(crate) fn target(qs: &ListQs, body: &Value) -> Result<(String, String), ApiError> {
     if qs.id.is_some() {
         return qs.id();
     }
@@ -126,7 +126,7 @@ pub async fn update_organization(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.update_organization(&who, &name, &body).await?,
+        s.core.update_organization(&who, &name, &body, Now::wall_clock()).await?,
     ))
 }
 
@@ -138,7 +138,7 @@ pub async fn delete_organization(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_organization(&who, &name).await?,
+        s.core.delete_organization(&who, &name, Now::wall_clock()).await?,
     ))
 }
 
@@ -184,7 +184,7 @@ pub async fn update_application(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.update_application(&who, &name, &body).await?,
+        s.core.update_application(&who, &name, &body, Now::wall_clock()).await?,
     ))
 }
 
@@ -196,7 +196,7 @@ pub async fn delete_application(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_application(&who, &name).await?,
+        s.core.delete_application(&who, &name, Now::wall_clock()).await?,
     ))
 }
 
@@ -240,7 +240,7 @@ pub async fn update_provider(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.update_provider(&who, &name, &body).await?,
+        s.core.update_provider(&who, &name, &body, Now::wall_clock()).await?,
     ))
 }
 
@@ -252,7 +252,7 @@ pub async fn delete_provider(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_provider(&who, &name).await?,
+        s.core.delete_provider(&who, &name, Now::wall_clock()).await?,
     ))
 }
 
@@ -338,7 +338,7 @@ pub async fn delete_user(
 ) -> Result<Envelope, ApiError> {
     let (owner, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_user(&who, &owner, &name).await?,
+        s.core.delete_user(&who, &owner, &name, Now::wall_clock()).await?,
     ))
 }
 
@@ -360,7 +360,7 @@ pub async fn revoke_user_tokens(
 ) -> Result<Envelope, ApiError> {
     let (owner, name) = qs.id()?;
     Ok(Envelope::ok(
-        s.core.revoke_user_tokens(&who, &owner, &name).await?,
+        s.core.revoke_user_tokens(&who, &owner, &name, Now::wall_clock()).await?,
     ))
 }
 
@@ -371,7 +371,7 @@ pub async fn regenerate_client_secret(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = qs.id()?;
     Ok(Envelope::ok(
-        s.core.regenerate_client_secret(&who, &name).await?,
+        s.core.regenerate_client_secret(&who, &name, Now::wall_clock()).await?,
     ))
 }
 

@@ -8,6 +8,7 @@ mod account;
 mod authorize;
 mod management;
 mod oauth;
+mod ops;
 pub(crate) mod token;
 mod wechat;
 mod wellknown;
@@ -89,6 +90,15 @@ table! {
     "/api/delete-user" => post(m::delete_user);
     "/api/get-user-identities" => get(m::get_user_identities);
     "/api/revoke-user-tokens" => post(m::revoke_user_tokens);
+    // Records and webhooks
+    "/api/get-records" => get(ops::get_records);
+    "/api/get-record" => get(ops::get_record);
+    "/api/get-webhooks" => get(ops::get_webhooks);
+    "/api/get-webhook" => get(ops::get_webhook);
+    "/api/get-webhook-deliveries" => get(ops::get_webhook_deliveries);
+    "/api/add-webhook" => post(ops::add_webhook);
+    "/api/update-webhook" => post(ops::update_webhook);
+    "/api/delete-webhook" => post(ops::delete_webhook);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

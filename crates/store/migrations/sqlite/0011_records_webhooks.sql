@@ -45,11 +45,12 @@ CREATE TABLE webhooks (
 -- The outbox: one row per (webhook, event), written in the event's transaction and sent
 -- after commit by whichever node leases it (lease_until), retried with backoff.
 CREATE TABLE webhook_deliveries (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT PRIMARY KEY,
     webhook_owner   TEXT NOT NULL,
     webhook_name    TEXT NOT NULL,
     record_name     TEXT NOT NULL,
     event           TEXT NOT NULL,
+    organization    TEXT NOT NULL DEFAULT '',
     payload         TEXT NOT NULL,
     state           TEXT NOT NULL DEFAULT 'pending',
     attempts        BIGINT NOT NULL DEFAULT 0,
@@ -62,4 +63,5 @@ CREATE TABLE webhook_deliveries (
 );
 -- Serves the sender's claim of due deliveries.
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (state, next_attempt_at);
+CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (created_at);
 CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_owner, webhook_name);
