@@ -5,6 +5,7 @@ pub mod config;
 mod metrics_exporter;
 mod shared_tokens;
 mod wechat_gateway;
+mod webhook_sender;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -99,6 +100,7 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
         CoreConfig {
             signing_algorithm: settings.key_algorithm()?,
+            webhook_allow_private: settings.webhook_allow_private,
             ..CoreConfig::new(origin, secret_key)
         },
     )?);
@@ -117,7 +119,8 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
             "init data applied"
         );
     }
-    spawn_purger(core.clone());
+    spawn_purger(core.clone(), settings.record_retention_days);
+    webhook_sender::spawn(core.clone(), settings.webhook_sender())?;
     let app = ferrodoor_http::router(
         AppState::new(core.clone())
             .with_wechat_api_base(&settings.wechat_api_base)
@@ -143,14 +146,21 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     })
 }
 
-/// Removes expired code claims, sessions and tokens every ten minutes.
-fn spawn_purger(core: Arc<Core>) {
+/// Removes expired code claims, sessions and tokens, and records past their retention,
+/// every ten minutes.
+fn spawn_purger(core: Arc<Core>, record_retention_days: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
             if let Err(e) = core.purge_expired(Now::wall_clock()).await {
                 tracing::warn!(error = %e, "purging expired rows failed");
+            }
+            if let Err(e) = core
+                .purge_records(record_retention_days, Now::wall_clock())
+                .await
+            {
+                tracing::warn!(error = %e, "purging old records failed");
             }
         }
     });
