@@ -54,8 +54,8 @@ pub fn check_address(ip: IpAddr, allow_internal: bool) -> Result<()> {
 
 /// A webhook URL: http or https, a host, no credentials in it.
 pub fn parse_webhook_url(text: &str) -> Result<url::Url> {
-    let url = url::Url::parse(text)
-        .map_err(|e| Error::invalid(format!("webhook url {text:?}: {e}")))?;
+    let url =
+        url::Url::parse(text).map_err(|e| Error::invalid(format!("webhook url {text:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid("a webhook url must be http or https"));
     }
@@ -118,7 +118,11 @@ mod tests {
 
     #[tokio::test]
     async fn urls_are_checked_before_saving() {
-        assert!(check_url("http://127.0.0.1:8080/hook", false).await.is_err());
+        assert!(
+            check_url("http://127.0.0.1:8080/hook", false)
+                .await
+                .is_err()
+        );
         assert!(check_url("http://localhost/hook", false).await.is_err());
         assert!(check_url("http://127.0.0.1:8080/hook", true).await.is_ok());
         assert!(check_url("ftp://example.com/", true).await.is_err());

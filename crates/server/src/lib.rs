@@ -4,8 +4,8 @@
 pub mod config;
 mod metrics_exporter;
 mod shared_tokens;
-mod wechat_gateway;
 mod webhook_sender;
+mod wechat_gateway;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -24,10 +24,10 @@ pub use identity::WeChatIdentity;
 pub use identity_event::IdentityEvent;
 pub use organization::Organization;
 pub use provider::{Provider, ProviderKind};
+pub use record::Record;
 pub use session::Session;
 pub use token::Token;
 pub use user::User;
-pub use record::Record;
 pub use webhook::{Webhook, WebhookDelivery, WebhookHeader};
 
 /// The owner Casdoor gives to global objects (organizations, applications, certs).

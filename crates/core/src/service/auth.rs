@@ -102,7 +102,10 @@ impl Core {
         password: &str,
         now: Now,
     ) -> Result<SignedIn> {
-        let refused = match self.user_by_password(organization, username, password).await? {
+        let refused = match self
+            .user_by_password(organization, username, password)
+            .await?
+        {
             None => Err(Error::Unauthenticated("wrong username or password".into())),
             Some(user) if !user.is_active() => {
                 Err(Error::Forbidden("the user is forbidden".into()))

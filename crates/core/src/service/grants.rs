@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use super::Core;
 use super::audit::Event;
-use crate::store::StoreTx;
 use super::auth::secrets_match;
 use crate::clock::Now;
 use crate::entity::{Application, GLOBAL_OWNER, Token, User};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
+use crate::store::StoreTx;
 use crate::token::{
     TokenRequest, hash_secret, new_refresh_token, sign_access_token, sign_id_token,
 };

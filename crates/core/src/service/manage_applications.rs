@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::bootstrap::{new_client_id, new_client_secret};
 use super::manage_providers::mask_provider;
 use super::{Core, ListParams};
@@ -14,7 +15,6 @@ use crate::entity::{
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_APPLICATION_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
-use super::audit::Event;
 
 pub const APPLICATION_LIST_FIELDS: &[&str] = &[
     "name",
@@ -148,7 +148,12 @@ impl Core {
             .update_application(&updated)
             .await
             .map_err(|e| write_error(e, &updated))?;
-        let event = Event::by(who, "update-application", &current.organization, app_id(&current));
+        let event = Event::by(
+            who,
+            "update-application",
+            &current.organization,
+            app_id(&current),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
@@ -171,19 +176,19 @@ impl Core {
         app.client_secret = new_client_secret();
         let mut tx = self.store.begin().await?;
         tx.update_application(&app).await?;
-        let event = Event::by(who, "regenerate-client-secret", &app.organization, app_id(&app));
+        let event = Event::by(
+            who,
+            "regenerate-client-secret",
+            &app.organization,
+            app_id(&app),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         self.fill_providers(&mut app).await?;
         Ok(app)
     }
 
-    pub async fn delete_application(
-        &self,
-        who: &Principal,
-        name: &str,
-        now: Now,
-    ) -> Result<bool> {
+    pub async fn delete_application(&self, who: &Principal, name: &str, now: Now) -> Result<bool> {
         if name == BUILT_IN_APP {
             return Err(Error::forbidden(
                 "the built-in application cannot be deleted",
@@ -195,7 +200,12 @@ impl Core {
         require_admin_of(who, &current.organization)?;
         let mut tx = self.store.begin().await?;
         let affected = tx.delete_application(name).await?;
-        let event = Event::by(who, "delete-application", &current.organization, app_id(&current));
+        let event = Event::by(
+            who,
+            "delete-application",
+            &current.organization,
+            app_id(&current),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{AdminScope, Principal, require_admin_of, require_global_admin};
 use crate::clock::Now;
@@ -9,7 +10,6 @@ use crate::entity::{BUILT_IN_ORG, GLOBAL_OWNER, Organization, validate_name};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_ORGANIZATION_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
-use super::audit::Event;
 
 pub const ORGANIZATION_LIST_FIELDS: &[&str] = &["name", "displayName", "createdTime", "websiteUrl"];
 
@@ -111,12 +111,7 @@ impl Core {
         Ok(affected)
     }
 
-    pub async fn delete_organization(
-        &self,
-        who: &Principal,
-        name: &str,
-        now: Now,
-    ) -> Result<bool> {
+    pub async fn delete_organization(&self, who: &Principal, name: &str, now: Now) -> Result<bool> {
         require_global_admin(who)?;
         if name == BUILT_IN_ORG {
             return Err(Error::forbidden(

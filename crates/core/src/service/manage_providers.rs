@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{AdminScope, Principal, require_admin_of};
 use crate::clock::Now;
@@ -10,7 +11,6 @@ use crate::entity::{GLOBAL_OWNER, MASK, Provider, validate_name};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_PROVIDER_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
-use super::audit::Event;
 
 pub const PROVIDER_LIST_FIELDS: &[&str] = &[
     "name",
@@ -166,25 +166,30 @@ impl Core {
         }
         let mut tx = self.store.begin().await?;
         let affected = tx.update_provider(&updated).await?;
-        let event = Event::by(who, "update-provider", provider_org(&current), provider_id(&current));
+        let event = Event::by(
+            who,
+            "update-provider",
+            provider_org(&current),
+            provider_id(&current),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
 
-    pub async fn delete_provider(
-        &self,
-        who: &Principal,
-        name: &str,
-        now: Now,
-    ) -> Result<bool> {
+    pub async fn delete_provider(&self, who: &Principal, name: &str, now: Now) -> Result<bool> {
         let Some(current) = self.store.get_provider(name).await? else {
             return Ok(false);
         };
         require_can_manage(who, &current.owner)?;
         let mut tx = self.store.begin().await?;
         let affected = tx.delete_provider(name).await?;
-        let event = Event::by(who, "delete-provider", provider_org(&current), provider_id(&current));
+        let event = Event::by(
+            who,
+            "delete-provider",
+            provider_org(&current),
+            provider_id(&current),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{Principal, require_admin_of, require_can_read_user, require_can_update_user};
 use crate::clock::Now;
@@ -10,7 +11,6 @@ use crate::entity::{BUILT_IN_ORG, MASK, User, WeChatIdentity, validate_name};
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_USER_FIELDS as IGNORED};
 use crate::store::{Page, StoreError};
-use super::audit::Event;
 
 pub const USER_LIST_FIELDS: &[&str] = &[
     "name",

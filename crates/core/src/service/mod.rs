@@ -14,9 +14,9 @@ mod manage_providers;
 mod manage_users;
 pub mod oauth;
 mod oidc;
+pub mod webhooks;
 mod wechat_binding;
 pub mod wechat_login;
-pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -216,7 +216,12 @@ impl Core {
             return Ok(false);
         }
         let affected = tx.update_webhook(&updated).await?;
-        let event = Event::by(who, "update-webhook", &current.organization, current.id_string());
+        let event = Event::by(
+            who,
+            "update-webhook",
+            &current.organization,
+            current.id_string(),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
@@ -235,7 +240,12 @@ impl Core {
         };
         require_can_audit(who, Some(&current.organization))?;
         let affected = tx.delete_webhook(owner, name).await?;
-        let event = Event::by(who, "delete-webhook", &current.organization, current.id_string());
+        let event = Event::by(
+            who,
+            "delete-webhook",
+            &current.organization,
+            current.id_string(),
+        );
         self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
@@ -248,7 +258,9 @@ impl Core {
         }
         w.method = w.method.to_ascii_uppercase();
         if !matches!(w.method.as_str(), "POST" | "PUT" | "PATCH") {
-            return Err(Error::invalid("a webhook's method must be POST, PUT or PATCH"));
+            return Err(Error::invalid(
+                "a webhook's method must be POST, PUT or PATCH",
+            ));
         }
         if w.content_type.is_empty() {
             w.content_type = "application/json".into();
@@ -261,7 +273,10 @@ impl Core {
         }
         let bad_header = |h: &WebhookHeader| {
             h.name.is_empty()
-                || !h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                || !h
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 || h.value.bytes().any(|b| b.is_ascii_control())
         };
         if w.headers.iter().any(bad_header) {
@@ -299,7 +314,10 @@ impl Core {
             match webhook {
                 Some(w) if w.is_enabled => {
                     let secret = self.sealer.open(&w.secret_sealed).ok_or_else(|| {
-                        Error::Internal(format!("the secret of webhook {} cannot be opened", w.name))
+                        Error::Internal(format!(
+                            "the secret of webhook {} cannot be opened",
+                            w.name
+                        ))
                     })?;
                     claimed.push(OutgoingDelivery {
                         signature: webhook_signature(&secret, delivery.payload.as_bytes()),

@@ -25,7 +25,10 @@ pub async fn get_records(
     Q(qs): Q<ListQs>,
 ) -> Result<Envelope, ApiError> {
     let params = qs.params();
-    let records = s.core.list_records(&who, organization(&qs), &params).await?;
+    let records = s
+        .core
+        .list_records(&who, organization(&qs), &params)
+        .await?;
     Ok(page(records, &params))
 }
 
@@ -45,7 +48,10 @@ pub async fn get_webhooks(
     Q(qs): Q<ListQs>,
 ) -> Result<Envelope, ApiError> {
     let params = qs.params();
-    let webhooks = s.core.list_webhooks(&who, organization(&qs), &params).await?;
+    let webhooks = s
+        .core
+        .list_webhooks(&who, organization(&qs), &params)
+        .await?;
     Ok(page(webhooks, &params))
 }
 

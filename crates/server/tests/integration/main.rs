@@ -12,6 +12,7 @@ mod management;
 mod metrics;
 mod oidc;
 mod openapi;
+mod ops;
 mod probes;
 mod tcp_proxy;
 mod two_nodes;

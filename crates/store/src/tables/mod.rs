@@ -75,9 +75,9 @@ pub(crate) mod records;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 pub(crate) mod wechat;
 pub(crate) mod wechat_tokens;
-pub(crate) mod webhooks;
 
 #[cfg(test)]
 mod plans;

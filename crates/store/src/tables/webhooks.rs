@@ -105,7 +105,8 @@ macro_rules! webhook_queries {
             owner: &str,
             name: &str,
         ) -> StoreResult<bool> {
-            let sql = "DELETE FROM webhook_deliveries WHERE webhook_owner = $1 AND webhook_name = $2";
+            let sql =
+                "DELETE FROM webhook_deliveries WHERE webhook_owner = $1 AND webhook_name = $2";
             execute(c, sql, vec![owner.into(), name.into()]).await?;
             delete::<WebhookRow>(c, (owner, name)).await
         }
