@@ -367,3 +367,103 @@ async fn internal_webhook_targets_are_refused() {
     }
     kit.stop().await;
 }
+
+/// The outbox across processes: a delivery committed while the receiver is down survives a
+/// kill -9 of its node and is sent after a restart; with two nodes on one database every
+/// event arrives exactly once.
+async fn outbox_across_nodes(backend: Backend) {
+    use crate::child::spawn_server;
+    // The in-process server polls once at start and then not for an hour: only the
+    // children send.
+    let mut kit = Kit::start_with(backend, |s| {
+        s.webhook_allow_private = true;
+        s.webhook_poll_ms = 3_600_000;
+    })
+    .await;
+    kit.post(
+        "/api/add-organization",
+        json!({"owner": "admin", "name": "acme"}),
+        &kit.admin,
+    )
+    .await
+    .ok();
+    let rx = receiver().await;
+    rx.up.store(false, Ordering::SeqCst);
+    let env = [
+        ("FERRODOOR_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("FERRODOOR_WEBHOOK_POLL_MS", "50"),
+        ("FERRODOOR_WEBHOOK_RETRY_BASE_SECONDS", "1"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, base) = spawn_server(&kit, dir.path(), &env).await;
+    kit.base = base;
+    kit.post(
+        "/api/add-webhook",
+        json!({"owner": "admin", "name": "hook", "organization": "acme", "url": rx.url, "events": ["add-user"]}),
+        &kit.admin,
+    )
+    .await
+    .ok();
+    kit.post(
+        "/api/add-user",
+        json!({"owner": "acme", "name": "before-kill"}),
+        &kit.admin,
+    )
+    .await
+    .ok();
+    until("a failed attempt", async || {
+        let d = kit
+            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
+            .await;
+        d.ok()[0]["attempts"].as_i64() >= Some(1)
+    })
+    .await;
+    first.kill().await.unwrap(); // SIGKILL
+    rx.up.store(true, Ordering::SeqCst);
+
+    let (_second, base2) = spawn_server(&kit, dir.path(), &env).await;
+    let (_third, base3) = spawn_server(&kit, dir.path(), &env).await;
+    until("the delivery from before the kill", async || {
+        events(&rx.got).len() == 1
+    })
+    .await;
+    // Events on both nodes, each sent once by one of them.
+    for i in 0..10 {
+        kit.base = if i % 2 == 0 { base2.clone() } else { base3.clone() };
+        kit.post(
+            "/api/add-user",
+            json!({"owner": "acme", "name": format!("user-{i}")}),
+            &kit.admin,
+        )
+        .await
+        .ok();
+    }
+    until("every delivery settled", async || {
+        let d = kit
+            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
+            .await;
+        let all = d.ok().as_array().unwrap().clone();
+        all.len() == 11 && all.iter().all(|d| d["state"] == "delivered")
+    })
+    .await;
+    let got = rx.got.lock().unwrap();
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|(h, _)| h["x-ferrodoor-delivery"].to_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((got.len(), ids.len()), (11, 11), "each event exactly once");
+    drop(got);
+    kit.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outbox_across_nodes_sqlite() {
+    outbox_across_nodes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outbox_across_nodes_postgres() {
+    outbox_across_nodes(Backend::Postgres).await;
+}
