@@ -4,6 +4,7 @@
 mod console;
 mod error;
 mod extract;
+pub mod rate_limit;
 mod response;
 mod routes;
 mod telemetry;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub wechat_api_base: String,
     /// `/api/metrics`; None: the route answers 404.
     pub metrics: Option<MetricsEndpoint>,
+    /// The per-client limit of the costly anonymous endpoints; None: off.
+    pub rate_limit: Option<Arc<rate_limit::ClientRateLimit>>,
 }
 
 impl AppState {
@@ -59,11 +62,17 @@ impl AppState {
             core,
             wechat_api_base: String::new(),
             metrics: None,
+            rate_limit: None,
         }
     }
 
     pub fn with_metrics(mut self, metrics: MetricsEndpoint) -> Self {
         self.metrics = Some(metrics);
+        self
+    }
+
+    pub fn with_rate_limit(mut self, settings: &rate_limit::RateLimitSettings) -> Self {
+        self.rate_limit = rate_limit::ClientRateLimit::new(settings).map(Arc::new);
         self
     }
 
@@ -77,6 +86,10 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     routes::routes()
         .route_layer(axum::middleware::from_fn(telemetry::label_route))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,

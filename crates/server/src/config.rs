@@ -5,10 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use ferrodoor_core::seal::Secret;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use crate::database_url::DatabaseUrl;
+
+/// Secrets are `Secret`s and the database URL a `DatabaseUrl`: their `Debug` and `Serialize`
+/// cannot show a password or key, so printing the settings (`ferrodoor config`) is safe.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// Address to listen on.
@@ -17,22 +22,25 @@ pub struct Settings {
     /// `http://` + `listen`.
     pub origin: Option<String>,
     /// `sqlite://file.db` (created if missing) or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// PostgreSQL: how long a request waits for a database connection before answering 503
     /// (also how long an unreachable database is retried).
     pub database_acquire_timeout_ms: u64,
+    /// PostgreSQL: how long one statement may take (the server cancels it, the client stops
+    /// waiting) before the request answers 503; bounds a database that went silent.
+    pub database_statement_timeout_ms: u64,
     /// A Casdoor-format `init_data.json` applied at start-up (idempotent).
     pub init_data: Option<PathBuf>,
     /// Password of `built-in/admin` when it is first created; generated and printed once
     /// when unset.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
     /// WeChat's API base URL (point it at `ferrodoor wechat-emulator` offline).
     pub wechat_api_base: String,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// Base64 of 32 random bytes: seals secrets kept at rest (WeChat session keys). Every
     /// node of a cluster needs the same one. When unset, `secret_key_file` is used.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// Where the secret key is kept when `secret_key` is unset; created (mode 0600) with a
     /// random key on first start.
     pub secret_key_file: PathBuf,
@@ -54,6 +62,15 @@ pub struct Settings {
     pub webhook_timeout_ms: u64,
     /// The first retry's wait; each next one doubles it (at most an hour, 12 attempts).
     pub webhook_retry_base_seconds: i64,
+    /// Requests per minute one client address may send to the costly anonymous endpoints
+    /// (token endpoint, sign-in, the hosted sign-in page, WeChat binding); 0 turns the
+    /// limit off.
+    pub rate_limit_per_minute: u32,
+    /// Requests one client address may send at once before that pace applies.
+    pub rate_limit_burst: u32,
+    /// Comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    pub trusted_proxies: String,
 }
 
 impl Default for Settings {
@@ -63,6 +80,7 @@ impl Default for Settings {
             origin: None,
             database_url: "sqlite://ferrodoor.db".into(),
             database_acquire_timeout_ms: 5_000,
+            database_statement_timeout_ms: 5_000,
             init_data: None,
             admin_password: None,
             wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
@@ -76,6 +94,9 @@ impl Default for Settings {
             webhook_poll_ms: 1_000,
             webhook_timeout_ms: 10_000,
             webhook_retry_base_seconds: 10,
+            rate_limit_per_minute: 60,
+            rate_limit_burst: 20,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -100,6 +121,7 @@ impl Settings {
             "origin",
             "database_url",
             "database_acquire_timeout_ms",
+            "database_statement_timeout_ms",
             "init_data",
             "admin_password",
             "wechat_api_base",
@@ -113,6 +135,9 @@ impl Settings {
             "webhook_poll_ms",
             "webhook_timeout_ms",
             "webhook_retry_base_seconds",
+            "rate_limit_per_minute",
+            "rate_limit_burst",
+            "trusted_proxies",
         ]));
         let settings: Settings = figment.extract().context("invalid configuration")?;
         settings.validate()?;
@@ -136,8 +161,12 @@ impl Settings {
         if self.webhook_poll_ms == 0 || self.webhook_timeout_ms == 0 {
             bail!("webhook_poll_ms and webhook_timeout_ms must be positive");
         }
+        self.rate_limit_settings()?;
         if self.database_acquire_timeout_ms == 0 {
             bail!("database_acquire_timeout_ms must be positive");
+        }
+        if self.database_statement_timeout_ms == 0 {
+            bail!("database_statement_timeout_ms must be positive");
         }
         if let Some(origin) = &self.origin {
             let url = url::Url::parse(origin)
@@ -161,7 +190,7 @@ impl Settings {
             })
         };
         if let Some(key) = &self.secret_key {
-            return decode(key, "FERRODOOR_SECRET_KEY");
+            return decode(key.expose(), "FERRODOOR_SECRET_KEY");
         }
         let path = &self.secret_key_file;
         if path.exists() {
@@ -186,9 +215,28 @@ impl Settings {
         }
     }
 
+    pub fn rate_limit_settings(&self) -> Result<ferrodoor_http::rate_limit::RateLimitSettings> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .with_context(|| format!("trusted proxy {p:?} is not an IP address"))
+            })
+            .collect::<Result<_>>()?;
+        Ok(ferrodoor_http::rate_limit::RateLimitSettings {
+            per_minute: self.rate_limit_per_minute,
+            burst: self.rate_limit_burst,
+            trusted_proxies,
+        })
+    }
+
     pub fn pool_settings(&self) -> ferrodoor_store::PoolSettings {
         ferrodoor_store::PoolSettings {
             acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
+            statement_timeout: std::time::Duration::from_millis(self.database_statement_timeout_ms),
         }
     }
 
@@ -332,7 +380,7 @@ mod tests {
             jail.set_env("FERRODOOR_DATABASE_URL", "postgres://u@h/db");
             let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
             assert_eq!(s.origin(), "https://from-env.example");
-            assert_eq!(s.database_url, "postgres://u@h/db");
+            assert_eq!(s.database_url.expose(), "postgres://u@h/db");
             assert_eq!(s.log_format, "json");
             assert_eq!(s.database_acquire_timeout_ms, 5_000);
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
@@ -344,6 +392,15 @@ mod tests {
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "0");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
+            jail.set_env("FERRODOOR_RATE_LIMIT_PER_MINUTE", "5");
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "10.0.0.1, ::1");
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            let limit = s.rate_limit_settings().map_err(|e| e.to_string())?;
+            assert_eq!((limit.per_minute, limit.burst), (5, 20));
+            assert_eq!(limit.trusted_proxies.len(), 2);
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "10.0.0.0/8");
+            assert!(Settings::load(None, Path::new("app.conf")).is_err());
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "");
             jail.set_env("FERRODOOR_LISTEN", "nonsense");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             Ok(())
@@ -384,6 +441,20 @@ mod tests {
             ..Settings::default()
         };
         assert!(short.resolve_secret_key().is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let settings = Settings {
+            database_url: "postgres://u:url-pw@h/db?password=query-pw".into(),
+            admin_password: Some("admin-pw".into()),
+            secret_key: Some("the-secret-key".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?} {settings:#?}");
+        for secret in ["url-pw", "query-pw", "admin-pw", "the-secret-key"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! serve` starts (on a loopback port of their own).
 
 pub mod config;
+mod database_url;
 mod metrics_exporter;
 mod shared_tokens;
 mod webhook_sender;
@@ -33,23 +34,15 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
 /// [`open_store`], keeping the database handle (its pools' numbers feed the metrics).
 pub async fn open_database(settings: &Settings) -> Result<ferrodoor_store::Database> {
     let database_url = &settings.database_url;
-    let db = ferrodoor_store::Database::connect_with(database_url, settings.pool_settings())
-        .await
-        .with_context(|| format!("opening the database {}", redact(database_url)))?;
+    let db =
+        ferrodoor_store::Database::connect_with(database_url.expose(), settings.pool_settings())
+            .await
+            .with_context(|| format!("opening the database {database_url}"))?;
     db.migrate().await.context("migrating the database")?;
     Ok(db)
 }
 
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
+pub use database_url::redact;
 
 /// A running server: where it listens, and how to stop it.
 pub struct RunningServer {
@@ -105,7 +98,13 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         },
     )?);
     let generated_admin_password = core
-        .bootstrap(settings.admin_password.clone(), Now::wall_clock())
+        .bootstrap(
+            settings
+                .admin_password
+                .as_ref()
+                .map(|p| p.expose().to_string()),
+            Now::wall_clock(),
+        )
         .await?;
     if let Some(path) = &settings.init_data {
         let text = std::fs::read_to_string(path)
@@ -124,7 +123,8 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     let app = ferrodoor_http::router(
         AppState::new(core.clone())
             .with_wechat_api_base(&settings.wechat_api_base)
-            .with_metrics(metrics),
+            .with_metrics(metrics)
+            .with_rate_limit(&settings.rate_limit_settings()?),
     );
     let (shutdown, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {

@@ -43,6 +43,7 @@ impl Core {
         let mut users = Vec::new();
         for mut u in data.users {
             validate_name("user", &u.name)?;
+            super::signin_limit::validate_user_fields(&u)?;
             if store.get_user(&u.owner, &u.name).await?.is_some() {
                 report.existing += 1;
                 continue;
@@ -62,7 +63,7 @@ impl Core {
         }
         let mut tx = store.begin().await?;
         for mut c in data.certs {
-            if store.get_cert(&c.name).await?.is_some() {
+            if tx.get_cert(&c.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -74,7 +75,8 @@ impl Core {
         }
         for mut o in data.organizations {
             validate_name("organization", &o.name)?;
-            if store.get_organization(&o.name).await?.is_some() {
+            super::signin_limit::validate_organization_fields(&o)?;
+            if tx.get_organization(&o.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -85,7 +87,7 @@ impl Core {
         }
         for mut p in data.providers {
             validate_name("provider", &p.name)?;
-            if store.get_provider(&p.name).await?.is_some() {
+            if tx.get_provider(&p.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -98,7 +100,7 @@ impl Core {
         }
         for mut a in data.applications {
             validate_name("application", &a.name)?;
-            if store.get_application(&a.name).await?.is_some() {
+            if tx.get_application(&a.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }

@@ -63,6 +63,7 @@ impl Core {
         let map = fields::object(body, Organization::FIELDS, IGNORED)?;
         let mut org: Organization = fields::build(map, Organization::FIELDS)?;
         validate_name("organization", &org.name)?;
+        super::signin_limit::validate_organization_fields(&org)?;
         org.owner = GLOBAL_OWNER.into();
         org.created_time = now.rfc3339();
         if org.password_type.is_empty() {
@@ -87,9 +88,11 @@ impl Core {
     ) -> Result<bool> {
         require_admin_of(who, name)?;
         let map = fields::object(body, Organization::FIELDS, IGNORED)?;
-        let current = self
-            .store
-            .get_organization(name)
+        // Read, merge and write in one transaction with the row locked: a concurrent
+        // update of other fields is waited for, never overwritten with what was read before.
+        let mut tx = self.store.begin().await?;
+        let current = tx
+            .get_organization_for_update(name)
             .await?
             .ok_or_else(|| Error::not_found(format!("organization {name} not found")))?;
         let changed = fields::changed_fields(&current, map);
@@ -100,10 +103,10 @@ impl Core {
             return Err(Error::invalid(format!("the field `{f}` cannot be changed")));
         }
         let updated: Organization = fields::merge(&current, map, Organization::FIELDS)?;
+        super::signin_limit::validate_organization_fields(&updated)?;
         if updated == current {
             return Ok(false);
         }
-        let mut tx = self.store.begin().await?;
         let affected = tx.update_organization(&updated).await?;
         let event = Event::by(who, "update-organization", name, name.to_string());
         self.record(&mut *tx, event, now).await?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use tokio::process::{Child, Command};
 
-use crate::kit::{ADMIN_PASSWORD, Kit};
+use crate::kit::{ADMIN_PASSWORD, Kit, TEST_RATE_LIMIT};
 
 /// The secret key of every child (fixed, so tokens survive a restart).
 pub const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -30,10 +30,16 @@ pub async fn spawn_server(
         .env("FERRODOOR_LISTEN", format!("127.0.0.1:{port}"))
         // Fixed, so tokens issued before the restart (on another port) stay valid.
         .env("FERRODOOR_ORIGIN", "http://ferrodoor.test")
-        .env("FERRODOOR_DATABASE_URL", &kit.settings.database_url)
+        .env("FERRODOOR_DATABASE_URL", kit.settings.database_url.expose())
         .env("FERRODOOR_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("FERRODOOR_WECHAT_API_BASE", &kit.settings.wechat_api_base)
         .env("FERRODOOR_SECRET_KEY", SECRET_KEY)
+        // The load comes from one address.
+        .env(
+            "FERRODOOR_RATE_LIMIT_PER_MINUTE",
+            TEST_RATE_LIMIT.to_string(),
+        )
+        .env("FERRODOOR_RATE_LIMIT_BURST", TEST_RATE_LIMIT.to_string())
         .env("FERRODOOR_LOG", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ferrodoor::Settings;
-use ferrodoor_store::testdb::TestDb;
 use ferrodoor_wechat::emulator::{EmulatedApp, EmulatorConfig};
 use reqwest::StatusCode;
 
@@ -64,12 +63,11 @@ async fn kill_under_load(backend: Backend) {
         }]))
         .await
         .unwrap();
-    let db = match backend {
-        Backend::Sqlite => TestDb::sqlite().await,
-        Backend::Postgres => TestDb::postgres().await,
+    let Some(db) = backend.test_db().await else {
+        return;
     };
     let settings = Settings {
-        database_url: db.url().to_string(),
+        database_url: db.url().into(),
         wechat_api_base: format!("http://{emu_addr}"),
         ..Settings::default()
     };
@@ -144,7 +142,11 @@ async fn kill_under_load(backend: Backend) {
     );
     assert!(ok.len() >= KILL_AFTER / 2, "too few logins before the kill");
     if let Backend::Sqlite = backend {
-        let file = kit.settings.database_url.trim_start_matches("sqlite://");
+        let file = kit
+            .settings
+            .database_url
+            .expose()
+            .trim_start_matches("sqlite://");
         println!(
             "WAL left by the killed process: {} bytes",
             std::fs::metadata(format!("{file}-wal")).map_or(0, |m| m.len())

@@ -5,16 +5,20 @@
 mod child;
 mod kit;
 
+mod config_command;
 mod db_outage;
 mod faults;
 mod grants;
+mod lost_updates;
 mod management;
 mod metrics;
 mod oidc;
 mod openapi;
 mod ops;
+mod pool_load;
 mod probes;
 mod tcp_proxy;
+mod throttling;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;

@@ -41,7 +41,9 @@ async fn scrape(kit: &Kit, auth: &Auth) -> (u16, String) {
 }
 
 async fn exact_counts(backend: Backend) {
-    let mut kit = Kit::start(backend).await;
+    let Some(mut kit) = Kit::start(backend).await else {
+        return;
+    };
     let client_id = kit.setup_miniprogram("acme", "mp", APP1).await;
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = spawn_server(

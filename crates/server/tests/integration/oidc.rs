@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use crate::kit::{Auth, Kit};
 use crate::on_both_backends;
 
-const REDIRECT: &str = "https://app.example/cb";
+pub(crate) const REDIRECT: &str = "https://app.example/cb";
 const TOKEN: &str = "/api/login/oauth/access_token";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.as_bytes()))
 }
 
@@ -62,7 +62,7 @@ async fn exchange(kit: &Kit, client: &Client, code: &str) -> crate::kit::Answer 
     .await
 }
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -93,7 +93,7 @@ async fn authorize(
     (status, location, res.text().await.unwrap())
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .unwrap()
         .query_pairs()
@@ -580,7 +580,7 @@ on_both_backends!(forged_expired_and_foreign_tokens_are_refused, |kit| {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tokens_of_another_issuer_are_refused() {
-    let mut kit = Kit::start(crate::kit::Backend::Sqlite).await;
+    let mut kit = Kit::start(crate::kit::Backend::Sqlite).await.unwrap();
     let client = setup(&kit).await;
     let code = code_for(&kit, &client, true).await;
     let tokens = exchange(&kit, &client, &code).await;
@@ -598,7 +598,9 @@ async fn tokens_of_another_issuer_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn es256_keys_sign_and_verify() {
     use crate::kit::{APP1, Backend};
-    let kit = Kit::start_with(Backend::Sqlite, |s| s.signing_algorithm = "ES256".into()).await;
+    let kit = Kit::start_with(Backend::Sqlite, |s| s.signing_algorithm = "ES256".into())
+        .await
+        .unwrap();
     let client_id = kit.setup_miniprogram("es", "es-app", APP1).await;
     let code = kit.wx_login(APP1.0, "ec-user");
     let login = kit
