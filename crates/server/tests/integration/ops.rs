@@ -66,6 +66,14 @@ async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     panic!("gave up waiting for {what}");
 }
 
+/// The test webhook's deliveries, as `get-webhook-deliveries` shows them.
+async fn deliveries(kit: &Kit) -> Vec<Value> {
+    let answer = kit
+        .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
+        .await;
+    answer.ok().as_array().unwrap().clone()
+}
+
 fn expected_signature(secret: &str, body: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     format!(
@@ -164,12 +172,8 @@ async fn webhooks_and_records(backend: Backend) {
     .await;
     // Each event once (the sender has no more to send: nothing pending).
     until("no delivery pending", async || {
-        let d = kit
-            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
-            .await;
-        d.ok()
-            .as_array()
-            .unwrap()
+        deliveries(&kit)
+            .await
             .iter()
             .all(|d| d["state"] == "delivered")
     })
@@ -298,13 +302,8 @@ async fn webhooks_and_records(backend: Backend) {
         .ok();
     }
     until("two failed attempts each", async || {
-        let d = kit
-            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
-            .await;
-        let pending: Vec<Value> = d
-            .ok()
-            .as_array()
-            .unwrap()
+        let pending: Vec<Value> = deliveries(&kit)
+            .await
             .iter()
             .filter(|d| d["state"] == "pending")
             .cloned()
@@ -322,12 +321,8 @@ async fn webhooks_and_records(backend: Backend) {
     })
     .await;
     until("no delivery pending", async || {
-        let d = kit
-            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
-            .await;
-        d.ok()
-            .as_array()
-            .unwrap()
+        deliveries(&kit)
+            .await
             .iter()
             .all(|d| d["state"] == "delivered")
     })
@@ -418,10 +413,7 @@ async fn outbox_across_nodes(backend: Backend) {
     .await
     .ok();
     until("a failed attempt", async || {
-        let d = kit
-            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
-            .await;
-        d.ok()[0]["attempts"].as_i64() >= Some(1)
+        deliveries(&kit).await[0]["attempts"].as_i64() >= Some(1)
     })
     .await;
     first.kill().await.unwrap(); // SIGKILL
@@ -449,10 +441,7 @@ async fn outbox_across_nodes(backend: Backend) {
         .ok();
     }
     until("every delivery settled", async || {
-        let d = kit
-            .get("/api/get-webhook-deliveries?id=admin/hook", &kit.admin)
-            .await;
-        let all = d.ok().as_array().unwrap().clone();
+        let all = deliveries(&kit).await;
         all.len() == 11 && all.iter().all(|d| d["state"] == "delivered")
     })
     .await;
