@@ -178,26 +178,6 @@ pub async fn metrics_endpoint(
     Ok(response)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn login_methods() {
-        assert_eq!(
-            login_method("wechat_miniprogram", "", ""),
-            "wechat_miniprogram"
-        );
-        assert_eq!(
-            login_method("wechat_miniprogram", "authorization_code", "pc"),
-            "wechat_miniprogram_phone"
-        );
-        assert_eq!(login_method("", "refresh_token", ""), "refresh_token");
-        assert_eq!(login_method("", "implicit", ""), "unsupported");
-        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
-    }
-}
-
 /// Makes the caller's address, method, path and language visible to the records the
 /// request writes. The path only: query strings may carry secrets (`clientSecret`).
 pub(crate) async fn audit_scope(req: Request, next: Next) -> Response {
@@ -220,4 +200,24 @@ pub(crate) async fn audit_scope(req: Request, next: Next) -> Response {
         language,
     };
     info.scope(next.run(req)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_methods() {
+        assert_eq!(
+            login_method("wechat_miniprogram", "", ""),
+            "wechat_miniprogram"
+        );
+        assert_eq!(
+            login_method("wechat_miniprogram", "authorization_code", "pc"),
+            "wechat_miniprogram_phone"
+        );
+        assert_eq!(login_method("", "refresh_token", ""), "refresh_token");
+        assert_eq!(login_method("", "implicit", ""), "unsupported");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+    }
 }

@@ -92,13 +92,13 @@ impl Core {
     async fn token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
         // Casdoor branches on the tag before looking at the grant type.
         if params.tag == WECHAT_MINIPROGRAM_TAG {
-            return self.wechat_miniprogram_login(&params, now).await;
+            return self.wechat_miniprogram_login(params, now).await;
         }
         match params.grant_type.as_str() {
-            "client_credentials" => self.client_credentials_grant(&params, now).await,
-            "refresh_token" => self.refresh_token_grant(&params, now).await,
-            "password" => self.password_grant(&params, now).await,
-            "authorization_code" => self.authorization_code_grant(&params, now).await,
+            "client_credentials" => self.client_credentials_grant(params, now).await,
+            "refresh_token" => self.refresh_token_grant(params, now).await,
+            "password" => self.password_grant(params, now).await,
+            "authorization_code" => self.authorization_code_grant(params, now).await,
             "" => Err(Error::oauth(Code::InvalidRequest, "grant_type is required")),
             other => Err(Error::oauth(
                 Code::UnsupportedGrantType,
