@@ -289,9 +289,48 @@ pub fn require_can_set_password(
     Ok(())
 }
 
+/// Metrics (`/api/metrics`): global admins only; organization admins would see every
+/// organization's traffic. A scraper without an account presents the operator's token
+/// instead (see [`metrics_token_matches`]).
+pub fn require_metrics_reader(principal: &Principal) -> Result<()> {
+    require_global_admin(principal)
+}
+
+/// Whether `presented` is the configured metrics token, compared in constant time. No
+/// token configured (or an empty one) matches nothing.
+pub fn metrics_token_matches(configured: Option<&str>, presented: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    match configured {
+        Some(expected) if !expected.is_empty() => {
+            bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
+/// Records (audit trail) and webhooks of an organization: its admins. `None` (every
+/// organization's): global admins only. Records tell who signed in from where, so an
+/// ordinary user sees none, not even their own (Casdoor shows them to any signed-in user).
+pub fn require_can_audit(principal: &Principal, organization: Option<&str>) -> Result<()> {
+    match organization {
+        Some(org) => require_admin_of(principal, org),
+        None => require_global_admin(principal),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// IDOR: another organization's admin, and a plain user of the same one, are refused.
+    #[test]
+    fn records_and_webhooks_belong_to_their_organization_admins() {
+        assert!(require_can_audit(&user("acme", "boss", true), Some("acme")).is_ok());
+        assert!(require_can_audit(&user("other", "boss", true), Some("acme")).is_err());
+        assert!(require_can_audit(&user("acme", "alice", false), Some("acme")).is_err());
+        assert!(require_can_audit(&user("acme", "boss", true), None).is_err());
+        assert!(require_can_audit(&user("built-in", "admin", true), None).is_ok());
+    }
 
     fn user(owner: &str, name: &str, admin: bool) -> Principal {
         Principal::User {
@@ -494,5 +533,29 @@ mod tests {
         }));
         assert!(require_can_set_password(&app, "acme", "alice", false).is_ok());
         assert!(require_can_set_password(&app, "other", "alice", true).is_err());
+    }
+
+    #[test]
+    fn only_global_admins_or_the_metrics_token_read_metrics() {
+        assert!(require_metrics_reader(&user("built-in", "admin", true)).is_ok());
+        for who in [user("acme", "boss", true), user("built-in", "bob", false)] {
+            assert!(matches!(
+                require_metrics_reader(&who),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        let app = |org: &str| {
+            Principal::Application(Box::new(Application {
+                organization: org.into(),
+                ..Application::default()
+            }))
+        };
+        assert!(require_metrics_reader(&app("acme")).is_err());
+        assert!(require_metrics_reader(&app("built-in")).is_ok());
+        assert!(metrics_token_matches(Some("s3cret-token"), "s3cret-token"));
+        assert!(!metrics_token_matches(Some("s3cret-token"), "s3cret-tokeN"));
+        assert!(!metrics_token_matches(Some("s3cret-token"), "s3cret"));
+        assert!(!metrics_token_matches(Some(""), ""));
+        assert!(!metrics_token_matches(None, ""));
     }
 }

@@ -11,11 +11,13 @@ pub mod entity;
 pub mod error;
 pub mod fields;
 pub mod keys;
+pub mod netguard;
 pub mod password;
 pub mod password_casdoor;
 pub mod seal;
 pub mod service;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 
 pub use error::{Error, OAuthError, OAuthErrorCode};

@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 
 use crate::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
-    User, WeChatIdentity,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Record, Session,
+    Token, User, WeChatIdentity, Webhook, WebhookDelivery,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +211,32 @@ pub trait Store: Send + Sync + 'static {
     /// Grows with every change to an authorization object or a user's groups, so every
     /// node can tell whether its enforcers are still current.
     async fn authz_version(&self) -> StoreResult<i64>;
+    async fn get_record(&self, name: &str) -> StoreResult<Option<Record>>;
+    /// `organization`: only that organization's records.
+    async fn list_records(
+        &self,
+        organization: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Record>>;
+    async fn get_webhook(&self, owner: &str, name: &str) -> StoreResult<Option<Webhook>>;
+    /// `organization`: only the webhooks of that organization.
+    async fn list_webhooks(
+        &self,
+        organization: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Webhook>>;
+    /// A webhook's deliveries, oldest first.
+    async fn list_webhook_deliveries(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
+    /// Pending deliveries due at `now` whose lease is free, soonest first.
+    async fn due_webhook_deliveries(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
 }
 
 #[async_trait]
@@ -405,4 +431,27 @@ pub trait StoreTx: Send {
     ) -> StoreResult<SigninClaim>;
     /// A good password: the count starts again from zero.
     async fn reset_signin_wrong_times(&mut self, owner: &str, name: &str) -> StoreResult<()>;
+    async fn insert_record(&mut self, record: &Record) -> StoreResult<()>;
+    /// Removes records created before `before` (RFC 3339) and finished deliveries created
+    /// before `before_unix`; answers how many rows.
+    async fn purge_records(&mut self, before: &str, before_unix: i64) -> StoreResult<u64>;
+    /// The enabled webhooks of an organization (to queue an event's deliveries).
+    async fn enabled_webhooks(&mut self, organization: &str) -> StoreResult<Vec<Webhook>>;
+    async fn get_webhook(&mut self, owner: &str, name: &str) -> StoreResult<Option<Webhook>>;
+    async fn get_webhook_for_update(
+        &mut self,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Option<Webhook>>;
+    async fn insert_webhook(&mut self, webhook: &Webhook) -> StoreResult<()>;
+    async fn update_webhook(&mut self, webhook: &Webhook) -> StoreResult<bool>;
+    /// Deletes the webhook and its deliveries.
+    async fn delete_webhook(&mut self, owner: &str, name: &str) -> StoreResult<bool>;
+    async fn insert_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> StoreResult<()>;
+    /// Takes the right to send a pending delivery until `until` when nobody holds it at
+    /// `now`; answers whether it was taken (by several nodes at once: exactly one).
+    async fn lease_webhook_delivery(&mut self, id: &str, now: i64, until: i64)
+    -> StoreResult<bool>;
+    /// Writes a delivery's outcome (only its lease holder does).
+    async fn update_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> StoreResult<bool>;
 }

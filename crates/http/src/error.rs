@@ -45,6 +45,11 @@ impl From<Error> for OAuthApiError {
     }
 }
 
+/// The status code an error is answered with.
+pub(crate) fn status_of(e: &Error) -> StatusCode {
+    status_and_message(e).0
+}
+
 /// Status code and the message a client may see. Internal details are logged, not shown.
 fn status_and_message(e: &Error) -> (StatusCode, String) {
     match e {

@@ -7,6 +7,7 @@ mod extract;
 pub mod rate_limit;
 mod response;
 mod routes;
+mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use routes::ROUTES;
+pub use telemetry::MetricsEndpoint;
 
 /// The token endpoint's request parsing, as the handlers run it; public for the fuzz
 /// harness (`crates/fuzz-harness`).
@@ -45,6 +47,8 @@ pub struct AppState {
     /// WeChat's API base, shown to admins (the console offers a test login when it is the
     /// emulator).
     pub wechat_api_base: String,
+    /// `/api/metrics`; None: the route answers 404.
+    pub metrics: Option<MetricsEndpoint>,
     /// The per-client limit of the costly anonymous endpoints; None: off.
     pub rate_limit: Option<Arc<rate_limit::ClientRateLimit>>,
 }
@@ -57,8 +61,14 @@ impl AppState {
             origin,
             core,
             wechat_api_base: String::new(),
+            metrics: None,
             rate_limit: None,
         }
+    }
+
+    pub fn with_metrics(mut self, metrics: MetricsEndpoint) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     pub fn with_rate_limit(mut self, settings: &rate_limit::RateLimitSettings) -> Self {
@@ -75,6 +85,7 @@ impl AppState {
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     routes::routes()
+        .route_layer(axum::middleware::from_fn(telemetry::label_route))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit,
@@ -85,6 +96,8 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn(telemetry::count_requests))
+        .layer(axum::middleware::from_fn(telemetry::audit_scope))
         // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
         // send `clientSecret` there).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {

@@ -48,6 +48,20 @@ pub struct Settings {
     /// verify) or `ES256` (much cheaper to sign). Applies to the first start and to
     /// rotations; existing certificates keep theirs.
     pub signing_algorithm: String,
+    /// A bearer token that may read `/api/metrics` without an account (global admins always
+    /// may). Unset: only global admins.
+    pub metrics_token: Option<String>,
+    /// Records older than this many days are deleted (checked every ten minutes).
+    pub record_retention_days: i64,
+    /// Whether webhooks may target loopback, private, link-local and metadata addresses
+    /// (refused by default: CVE-2026-5469).
+    pub webhook_allow_private: bool,
+    /// How often each node looks for due webhook deliveries.
+    pub webhook_poll_ms: u64,
+    /// How long a receiver has to answer.
+    pub webhook_timeout_ms: u64,
+    /// The first retry's wait; each next one doubles it (at most an hour, 12 attempts).
+    pub webhook_retry_base_seconds: i64,
     /// Requests per minute one client address may send to the costly anonymous endpoints
     /// (token endpoint, sign-in, the hosted sign-in page, WeChat binding); 0 turns the
     /// limit off.
@@ -74,6 +88,12 @@ impl Default for Settings {
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
             signing_algorithm: "RS256".into(),
+            metrics_token: None,
+            record_retention_days: 90,
+            webhook_allow_private: false,
+            webhook_poll_ms: 1_000,
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_seconds: 10,
             rate_limit_per_minute: 60,
             rate_limit_burst: 20,
             trusted_proxies: String::new(),
@@ -109,6 +129,12 @@ impl Settings {
             "secret_key",
             "secret_key_file",
             "signing_algorithm",
+            "metrics_token",
+            "record_retention_days",
+            "webhook_allow_private",
+            "webhook_poll_ms",
+            "webhook_timeout_ms",
+            "webhook_retry_base_seconds",
             "rate_limit_per_minute",
             "rate_limit_burst",
             "trusted_proxies",
@@ -129,6 +155,12 @@ impl Settings {
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
         self.key_algorithm()?;
+        if self.record_retention_days < 1 {
+            bail!("record_retention_days must be at least 1");
+        }
+        if self.webhook_poll_ms == 0 || self.webhook_timeout_ms == 0 {
+            bail!("webhook_poll_ms and webhook_timeout_ms must be positive");
+        }
         self.rate_limit_settings()?;
         if self.database_acquire_timeout_ms == 0 {
             bail!("database_acquire_timeout_ms must be positive");
@@ -172,6 +204,15 @@ impl Settings {
         write_private(path, &text)
             .with_context(|| format!("creating the secret key file {}", path.display()))?;
         Ok(key)
+    }
+
+    pub fn webhook_sender(&self) -> crate::webhook_sender::SenderSettings {
+        crate::webhook_sender::SenderSettings {
+            poll: std::time::Duration::from_millis(self.webhook_poll_ms),
+            timeout: std::time::Duration::from_millis(self.webhook_timeout_ms),
+            retry_base_seconds: self.webhook_retry_base_seconds.max(1),
+            allow_private: self.webhook_allow_private,
+        }
     }
 
     pub fn rate_limit_settings(&self) -> Result<ferrodoor_http::rate_limit::RateLimitSettings> {

@@ -3,7 +3,9 @@
 
 pub mod config;
 mod database_url;
+mod metrics_exporter;
 mod shared_tokens;
+mod webhook_sender;
 mod wechat_gateway;
 
 use std::net::SocketAddr;
@@ -26,13 +28,18 @@ use wechat_gateway::HttpWeChatGateway;
 
 /// Opens the database named in the settings and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
+    Ok(open_database(settings).await?.store())
+}
+
+/// [`open_store`], keeping the database handle (its pools' numbers feed the metrics).
+pub async fn open_database(settings: &Settings) -> Result<ferrodoor_store::Database> {
     let database_url = &settings.database_url;
     let db =
         ferrodoor_store::Database::connect_with(database_url.expose(), settings.pool_settings())
             .await
             .with_context(|| format!("opening the database {database_url}"))?;
     db.migrate().await.context("migrating the database")?;
-    Ok(db.store())
+    Ok(db)
 }
 
 pub use database_url::redact;
@@ -76,12 +83,15 @@ pub async fn import_casdoor(
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the Casdoor dump {}", path.display()))?;
     let data = InitData::parse(&text)?;
-    let core = build_core(settings, settings.origin()).await?;
+    let core = build_core(settings, open_store(settings).await?, settings.origin()).await?;
     Ok(core.apply_init_data(data, Now::wall_clock()).await?)
 }
 
-async fn build_core(settings: &Settings, origin: String) -> Result<Arc<Core>> {
-    let store = open_store(settings).await?;
+async fn build_core(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    origin: String,
+) -> Result<Arc<Core>> {
     let wechat = ferrodoor_wechat::WeChatClient::new(&settings.wechat_api_base)
         .map_err(|e| anyhow::anyhow!("WeChat API base {:?}: {e}", settings.wechat_api_base))?;
     let secret_key = settings.resolve_secret_key()?;
@@ -92,6 +102,7 @@ async fn build_core(settings: &Settings, origin: String) -> Result<Arc<Core>> {
         Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
         CoreConfig {
             signing_algorithm: settings.key_algorithm()?,
+            webhook_allow_private: settings.webhook_allow_private,
             ..CoreConfig::new(origin, secret_key)
         },
     )?))
@@ -99,12 +110,15 @@ async fn build_core(settings: &Settings, origin: String) -> Result<Arc<Core>> {
 
 /// Starts the server on `listener` (already bound, so tests can use port 0).
 pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
+    let db = Arc::new(open_database(settings).await?);
+    let store = db.store();
+    let metrics = metrics_exporter::endpoint(db, settings.metrics_token.clone())?;
     let addr = listener.local_addr()?;
     let origin = match &settings.origin {
         Some(_) => settings.origin(),
         None => format!("http://{addr}"),
     };
-    let core = build_core(settings, origin).await?;
+    let core = build_core(settings, store, origin).await?;
     let generated_admin_password = core
         .bootstrap(
             settings
@@ -130,10 +144,12 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
             tracing::warn!(%what, %why, "init data: not imported");
         }
     }
-    spawn_purger(core.clone());
+    spawn_purger(core.clone(), settings.record_retention_days);
+    webhook_sender::spawn(core.clone(), settings.webhook_sender())?;
     let app = ferrodoor_http::router(
         AppState::new(core.clone())
             .with_wechat_api_base(&settings.wechat_api_base)
+            .with_metrics(metrics)
             .with_rate_limit(&settings.rate_limit_settings()?),
     );
     let (shutdown, mut stopped) = watch::channel(false);
@@ -156,14 +172,21 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     })
 }
 
-/// Removes expired code claims, sessions and tokens every ten minutes.
-fn spawn_purger(core: Arc<Core>) {
+/// Removes expired code claims, sessions and tokens, and records past their retention,
+/// every ten minutes.
+fn spawn_purger(core: Arc<Core>, record_retention_days: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
             if let Err(e) = core.purge_expired(Now::wall_clock()).await {
                 tracing::warn!(error = %e, "purging expired rows failed");
+            }
+            if let Err(e) = core
+                .purge_records(record_retention_days, Now::wall_clock())
+                .await
+            {
+                tracing::warn!(error = %e, "purging old records failed");
             }
         }
     });

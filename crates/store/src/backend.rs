@@ -26,9 +26,11 @@ macro_rules! define_backend {
             use crate::tables::tokens::{self, TokenRow};
             use crate::tables::users::{self, UserRow};
             use crate::tables::wechat::{self, WeChatIdentityRow};
+            use crate::tables::webhooks::{self, DeliveryRow, WebhookRow};
             use crate::tables::{IntoEntity, KeyValues, Table, Value};
             use ferrodoor_core::entity::{
                 Application, AuthorizationCode, Cert, IdentityEvent, Token, User, WeChatIdentity,
+                Webhook, WebhookDelivery,
             };
             use ferrodoor_core::store::{
                 Contact, ListQuery, Page, SigninClaim, StoreError, StoreResult, WeChatLookup,
@@ -177,6 +179,8 @@ macro_rules! define_backend {
             crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
             crate::tables::authz::authz_queries!();
+            crate::tables::records::record_queries!();
+            crate::tables::webhooks::webhook_queries!();
         }
 
         use crate::tables::applications::ApplicationRow;
@@ -190,6 +194,9 @@ macro_rules! define_backend {
         use crate::tables::users::UserRow;
         use crate::tables::wechat::WeChatIdentityRow;
         use crate::tables::wechat_tokens::AccessTokenRow;
+        use crate::tables::records::RecordRow;
+        use crate::tables::webhooks::{DeliveryRow, WebhookRow};
+        use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
 
         /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
         pub(crate) struct Backend {
@@ -203,6 +210,7 @@ macro_rules! define_backend {
             async fn read(
                 &self,
             ) -> ferrodoor_core::store::StoreResult<sqlx::pool::PoolConnection<Db>> {
+                crate::pool_metrics::note_acquire("read", &self.reader);
                 // A silent database hangs the pool's liveness ping too: bounded like a statement.
                 let acquire = async { self.reader.acquire().await.map_err(crate::error::db_error) };
                 bounded(self.statement_timeout, acquire).await
@@ -243,6 +251,7 @@ macro_rules! store_impl {
         #[async_trait::async_trait]
         impl ferrodoor_core::store::Store for Backend {
             async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
+                crate::pool_metrics::note_acquire("transaction", &self.writer);
                 let begin = async {
                     self.writer
                         .begin_with(BEGIN)
@@ -515,6 +524,48 @@ macro_rules! store_impl {
                     q::authz_version(&mut *self.read().await?),
                 )
                 .await
+            }
+
+            async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {
+                bounded(self.statement_timeout, q::get::<RecordRow>(&mut *self.read().await?, name)).await
+            }
+
+            async fn list_records(
+                &self,
+                organization: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Record>> {
+                let scope = organization.map(|o| ("organization", o));
+                bounded(self.statement_timeout, q::list::<RecordRow>(&mut *self.read().await?, scope, query)).await
+            }
+
+            async fn get_webhook(&self, owner: &str, name: &str) -> StoreResult<Option<Webhook>> {
+                bounded(self.statement_timeout, q::get::<WebhookRow>(&mut *self.read().await?, (owner, name))).await
+            }
+
+            async fn list_webhooks(
+                &self,
+                organization: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<Webhook>> {
+                let scope = organization.map(|o| ("organization", o));
+                bounded(self.statement_timeout, q::list::<WebhookRow>(&mut *self.read().await?, scope, query)).await
+            }
+
+            async fn list_webhook_deliveries(
+                &self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Vec<WebhookDelivery>> {
+                bounded(self.statement_timeout, q::list_deliveries(&mut *self.read().await?, owner, name)).await
+            }
+
+            async fn due_webhook_deliveries(
+                &self,
+                now: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<WebhookDelivery>> {
+                bounded(self.statement_timeout, q::due_deliveries(&mut *self.read().await?, now, limit)).await
             }
         }
     };
@@ -957,6 +1008,70 @@ macro_rules! store_tx_impl {
 
             async fn bump_authz_version(&mut self) -> StoreResult<()> {
                 bounded(self.1, q::bump_authz_version(&mut self.0)).await
+            }
+
+            async fn insert_record(&mut self, record: &Record) -> StoreResult<()> {
+                bounded(self.1, q::insert::<RecordRow>(&mut self.0, record)).await
+            }
+
+            async fn purge_records(&mut self, before: &str, before_unix: i64) -> StoreResult<u64> {
+                let records = bounded(self.1, q::purge_records(&mut self.0, before)).await?;
+                Ok(records + q::purge_deliveries(&mut self.0, before_unix).await?)
+            }
+
+            async fn enabled_webhooks(&mut self, organization: &str) -> StoreResult<Vec<Webhook>> {
+                bounded(self.1, q::enabled_webhooks(&mut self.0, organization)).await
+            }
+
+            async fn get_webhook(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<Webhook>> {
+                bounded(self.1, q::get::<WebhookRow>(&mut self.0, (owner, name))).await
+            }
+
+            async fn get_webhook_for_update(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Option<Webhook>> {
+                bounded(self.1, q::get_for_update::<WebhookRow>(&mut self.0, (owner, name))).await
+            }
+
+            async fn insert_webhook(&mut self, webhook: &Webhook) -> StoreResult<()> {
+                bounded(self.1, q::insert::<WebhookRow>(&mut self.0, webhook)).await
+            }
+
+            async fn update_webhook(&mut self, webhook: &Webhook) -> StoreResult<bool> {
+                bounded(self.1, q::update::<WebhookRow>(&mut self.0, webhook)).await
+            }
+
+            async fn delete_webhook(&mut self, owner: &str, name: &str) -> StoreResult<bool> {
+                bounded(self.1, q::delete_webhook(&mut self.0, owner, name)).await
+            }
+
+            async fn insert_webhook_delivery(
+                &mut self,
+                delivery: &WebhookDelivery,
+            ) -> StoreResult<()> {
+                bounded(self.1, q::insert::<DeliveryRow>(&mut self.0, delivery)).await
+            }
+
+            async fn lease_webhook_delivery(
+                &mut self,
+                id: &str,
+                now: i64,
+                until: i64,
+            ) -> StoreResult<bool> {
+                bounded(self.1, q::lease_delivery(&mut self.0, id, now, until)).await
+            }
+
+            async fn update_webhook_delivery(
+                &mut self,
+                delivery: &WebhookDelivery,
+            ) -> StoreResult<bool> {
+                bounded(self.1, q::update::<DeliveryRow>(&mut self.0, delivery)).await
             }
         }
     };

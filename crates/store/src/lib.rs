@@ -32,9 +32,12 @@ use std::time::Duration;
 
 use ferrodoor_core::store::{Store, StoreError, StoreResult};
 
+pub use pool_metrics::{PoolStats, WAITS as POOL_WAITS_METRIC};
+
 mod backend;
 mod error;
 mod list;
+mod pool_metrics;
 mod postgres;
 mod sqlite;
 mod tables;
@@ -113,6 +116,17 @@ impl Database {
         match &self.inner {
             Inner::Sqlite(_) => "sqlite",
             Inner::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The connection pools' sizes now (for metrics).
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        match &self.inner {
+            Inner::Sqlite(b) => vec![
+                pool_metrics::stats("reader", &b.reader),
+                pool_metrics::stats("writer", &b.writer),
+            ],
+            Inner::Postgres(b) => vec![pool_metrics::stats("main", &b.writer)],
         }
     }
 

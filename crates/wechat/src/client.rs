@@ -87,8 +87,8 @@ impl WeChatClient {
             ("js_code", js_code),
             ("grant_type", "authorization_code"),
         ]);
-        let body = self.send("jscode2session", request).await?;
-        parse_code_session(&body)
+        self.send("jscode2session", request, parse_code_session)
+            .await
     }
 
     /// getStableAccessToken: the app's access token. Without `force_refresh`
@@ -109,8 +109,7 @@ impl WeChatClient {
                 "secret": secret,
                 "force_refresh": force_refresh,
             }));
-        let body = self.send("stable_token", request).await?;
-        parse_access_token(&body)
+        self.send("stable_token", request, parse_access_token).await
     }
 
     /// getuserphonenumber: exchanges the code from the `getPhoneNumber` button
@@ -131,29 +130,34 @@ impl WeChatClient {
             .post(self.url("/wxa/business/getuserphonenumber"))
             .query(&[("access_token", access_token)])
             .json(&payload);
-        let body = self.send("getuserphonenumber", request).await?;
-        parse_phone_info(&body)
+        self.send("getuserphonenumber", request, parse_phone_info)
+            .await
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    /// Sends the request and returns the body of a 2xx answer. `api` names the
-    /// call in debug logs, which never include the URL.
-    async fn send(
+    /// Sends the request, parses a 2xx answer with `parse` and counts the call by its
+    /// errcode (see [`crate::telemetry`]). `api` names the call in debug logs, which never
+    /// include the URL.
+    async fn send<T>(
         &self,
         api: &'static str,
         request: reqwest::RequestBuilder,
-    ) -> Result<Vec<u8>, WeChatError> {
+        parse: fn(&[u8]) -> Result<T, WeChatError>,
+    ) -> Result<T, WeChatError> {
         let started = Instant::now();
         let result = fetch_body(request).await;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let elapsed = started.elapsed();
+        let elapsed_ms = elapsed.as_millis() as u64;
         match &result {
             Ok(body) => tracing::debug!(api, elapsed_ms, bytes = body.len(), "WeChat answered"),
             Err(error) => tracing::debug!(api, elapsed_ms, %error, "WeChat call failed"),
         }
-        result
+        let parsed = result.and_then(|body| parse(&body));
+        crate::telemetry::observe(api, elapsed, &parsed);
+        parsed
     }
 }
 

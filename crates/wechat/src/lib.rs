@@ -8,6 +8,7 @@ pub mod emulator;
 pub mod error;
 pub mod response;
 pub mod shared_tokens;
+pub mod telemetry;
 pub mod token_cache;
 
 pub use client::{DEFAULT_API_BASE, WeChatClient};

@@ -12,9 +12,11 @@ mod identity;
 mod identity_event;
 mod organization;
 mod provider;
+mod record;
 mod session;
 mod token;
 mod user;
+mod webhook;
 
 pub use application::{Application, MAX_TOKEN_HOURS, ProviderItem, valid_token_hours};
 pub use authorization_code::AuthorizationCode;
@@ -24,9 +26,11 @@ pub use identity::WeChatIdentity;
 pub use identity_event::IdentityEvent;
 pub use organization::Organization;
 pub use provider::{Provider, ProviderKind};
+pub use record::Record;
 pub use session::Session;
 pub use token::Token;
 pub use user::User;
+pub use webhook::{Webhook, WebhookDelivery, WebhookHeader};
 
 /// The owner Casdoor gives to global objects (organizations, applications, certs).
 pub const GLOBAL_OWNER: &str = "admin";

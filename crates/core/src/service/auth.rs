@@ -3,6 +3,7 @@
 use subtle::ConstantTimeEq;
 
 use super::Core;
+use super::audit::Event;
 use crate::authz::{Credential, Principal};
 use crate::clock::Now;
 use crate::entity::{Application, Session, User};
@@ -101,13 +102,28 @@ impl Core {
         password: &str,
         now: Now,
     ) -> Result<SignedIn> {
-        let user = self
+        let refused = match self
             .user_by_password(organization, username, password, now)
-            .await?
-            .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
-        if !user.is_active() {
-            return Err(Error::Forbidden("the user is forbidden".into()));
-        }
+            .await
+        {
+            Err(e) => Err(e),
+            Ok(None) => Err(Error::Unauthenticated("wrong username or password".into())),
+            Ok(Some(user)) if !user.is_active() => {
+                Err(Error::Forbidden("the user is forbidden".into()))
+            }
+            Ok(Some(user)) => Ok(user),
+        };
+        let user = match refused {
+            Ok(user) => user,
+            Err(e) => {
+                let event = Event {
+                    actor: username.to_string(),
+                    ..Event::failed_login(organization, format!("{organization}/{username}"))
+                };
+                self.record_refusal(event, &e, now).await;
+                return Err(e);
+            }
+        };
         let cookie = random_token(32);
         let session = Session {
             id_hash: hash_secret(cookie.as_bytes()),
@@ -118,6 +134,8 @@ impl Core {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_session(&session).await?;
+        self.record(&mut *tx, Event::of_user("login", &user), now)
+            .await?;
         tx.commit().await?;
         Ok(SignedIn {
             cookie,
@@ -157,9 +175,19 @@ impl Core {
         })
     }
 
-    pub async fn sign_out(&self, cookie: &str) -> Result<()> {
+    pub async fn sign_out(&self, cookie: &str, now: Now) -> Result<()> {
+        let id_hash = hash_secret(cookie.as_bytes());
         let mut tx = self.store.begin().await?;
-        tx.delete_session(&hash_secret(cookie.as_bytes())).await?;
+        let session = tx.get_session(&id_hash).await?;
+        tx.delete_session(&id_hash).await?;
+        let user = match session {
+            Some(s) => tx.get_user(&s.owner, &s.name).await?,
+            None => None,
+        };
+        if let Some(user) = &user {
+            self.record(&mut *tx, Event::of_user("logout", user), now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -4,10 +4,12 @@
 use serde::Serialize;
 
 use super::Core;
+use super::audit::Event;
 use super::auth::secrets_match;
 use crate::clock::Now;
 use crate::entity::{Application, GLOBAL_OWNER, Token, User};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
+use crate::store::StoreTx;
 use crate::token::{
     TokenRequest, hash_secret, new_refresh_token, sign_access_token, sign_id_token,
 };
@@ -59,15 +61,44 @@ pub(crate) struct PendingToken {
 
 impl Core {
     pub async fn token_endpoint(&self, params: TokenParams, now: Now) -> Result<TokenResponse> {
+        let result = self.token_grant(&params, now).await;
+        if let Err(e) = &result {
+            self.record_token_refusal(&params, e, now).await;
+        }
+        result
+    }
+
+    /// A refused token request of a known client is a failed sign-in of its organization.
+    async fn record_token_refusal(&self, params: &TokenParams, error: &Error, now: Now) {
+        let Ok(Some(app)) = self
+            .store
+            .get_application_by_client_id(&params.client_id)
+            .await
+        else {
+            return;
+        };
+        let actor = if params.username.is_empty() {
+            format!("app/{}", app.name)
+        } else {
+            params.username.clone()
+        };
+        let event = Event {
+            actor,
+            ..Event::failed_login(&app.organization, format!("{}/{}", app.owner, app.name))
+        };
+        self.record_refusal(event, error, now).await;
+    }
+
+    async fn token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
         // Casdoor branches on the tag before looking at the grant type.
         if params.tag == WECHAT_MINIPROGRAM_TAG {
-            return self.wechat_miniprogram_login(&params, now).await;
+            return self.wechat_miniprogram_login(params, now).await;
         }
         match params.grant_type.as_str() {
-            "client_credentials" => self.client_credentials_grant(&params, now).await,
-            "refresh_token" => self.refresh_token_grant(&params, now).await,
-            "password" => self.password_grant(&params, now).await,
-            "authorization_code" => self.authorization_code_grant(&params, now).await,
+            "client_credentials" => self.client_credentials_grant(params, now).await,
+            "refresh_token" => self.refresh_token_grant(params, now).await,
+            "password" => self.password_grant(params, now).await,
+            "authorization_code" => self.authorization_code_grant(params, now).await,
             "" => Err(Error::oauth(Code::InvalidRequest, "grant_type is required")),
             other => Err(Error::oauth(
                 Code::UnsupportedGrantType,
@@ -177,6 +208,7 @@ impl Core {
         tag: &str,
         now: Now,
     ) -> Result<TokenResponse> {
+        crate::telemetry::token_issued(&pending.row.grant_type);
         let key = self.app_key(app).await?;
         let request = TokenRequest {
             application: app,
@@ -212,11 +244,38 @@ impl Core {
         })
     }
 
-    async fn store_token(&self, pending: &PendingToken) -> Result<()> {
+    async fn store_token(
+        &self,
+        app: &Application,
+        user: Option<&User>,
+        pending: &PendingToken,
+        now: Now,
+    ) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, app, user, pending, now)
+            .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Stores a new token and records the sign-in (`login`) it completes.
+    pub(crate) async fn insert_issued_token(
+        &self,
+        tx: &mut dyn StoreTx,
+        app: &Application,
+        user: Option<&User>,
+        pending: &PendingToken,
+        now: Now,
+    ) -> Result<()> {
+        tx.insert_token(&pending.row).await?;
+        let event = match user {
+            Some(u) => Event::of_user("login", u),
+            None => Event {
+                actor: format!("app/{}", app.name),
+                ..Event::app_login(&app.organization, format!("{}/{}", app.owner, app.name))
+            },
+        };
+        self.record(tx, event, now).await
     }
 
     async fn client_credentials_grant(
@@ -227,7 +286,7 @@ impl Core {
         let app = self.confidential_client(params).await?;
         Self::require_grant(&app, "client_credentials")?;
         let pending = Self::pending_token(&app, None, "client_credentials", &params.scope, now);
-        self.store_token(&pending).await?;
+        self.store_token(&app, None, &pending, now).await?;
         self.token_response(&app, None, pending, "", "", now).await
     }
 
@@ -252,7 +311,7 @@ impl Core {
             params.scope.as_str()
         };
         let pending = Self::pending_token(&app, Some(&user), "password", scope, now);
-        self.store_token(&pending).await?;
+        self.store_token(&app, Some(&user), &pending, now).await?;
         self.token_response(&app, Some(&user), pending, &params.nonce, "", now)
             .await
     }
@@ -287,6 +346,7 @@ impl Core {
             let mut tx = self.store.begin().await?;
             let n = tx.revoke_token_family(&old.family).await?;
             tx.commit().await?;
+            crate::telemetry::tokens_revoked("replay", n);
             tracing::warn!(family = %old.family, revoked = n, "spent refresh token reused; chain revoked");
             return Err(invalid());
         }
@@ -316,8 +376,10 @@ impl Core {
         if !tx.revoke_token(&old.name).await? {
             return Err(invalid());
         }
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, &app, Some(&user), &pending, now)
+            .await?;
         tx.commit().await?;
+        crate::telemetry::tokens_revoked("refresh", 1);
         self.token_response(&app, Some(&user), pending, "", "", now)
             .await
     }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::bootstrap::{new_client_id, new_client_secret};
 use super::manage_providers::mask_provider;
 use super::{Core, ListParams};
@@ -22,6 +23,11 @@ pub const APPLICATION_LIST_FIELDS: &[&str] = &[
     "organization",
     "clientId",
 ];
+
+/// An application's `owner/name` in records.
+fn app_id(app: &Application) -> String {
+    format!("{}/{}", app.owner, app.name)
+}
 
 impl Core {
     pub async fn list_applications(
@@ -98,6 +104,8 @@ impl Core {
         tx.insert_application(&app)
             .await
             .map_err(|e| write_error(e, &app))?;
+        let event = Event::by(who, "add-application", &app.organization, app_id(&app));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(app)
     }
@@ -107,6 +115,7 @@ impl Core {
         who: &Principal,
         name: &str,
         body: &Value,
+        now: Now,
     ) -> Result<bool> {
         let map = fields::object(body, Application::FIELDS, IGNORED)?;
         // Read, merge and write in one transaction with the row locked: a concurrent
@@ -140,6 +149,13 @@ impl Core {
             .update_application(&updated)
             .await
             .map_err(|e| write_error(e, &updated))?;
+        let event = Event::by(
+            who,
+            "update-application",
+            &current.organization,
+            app_id(&current),
+        );
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
@@ -150,6 +166,7 @@ impl Core {
         &self,
         who: &Principal,
         name: &str,
+        now: Now,
     ) -> Result<Application> {
         let mut tx = self.store.begin().await?;
         let mut app = tx
@@ -159,12 +176,19 @@ impl Core {
         require_admin_of(who, &app.organization)?;
         app.client_secret = new_client_secret();
         tx.update_application(&app).await?;
+        let event = Event::by(
+            who,
+            "regenerate-client-secret",
+            &app.organization,
+            app_id(&app),
+        );
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         self.fill_providers(&mut app).await?;
         Ok(app)
     }
 
-    pub async fn delete_application(&self, who: &Principal, name: &str) -> Result<bool> {
+    pub async fn delete_application(&self, who: &Principal, name: &str, now: Now) -> Result<bool> {
         if name == BUILT_IN_APP {
             return Err(Error::forbidden(
                 "the built-in application cannot be deleted",
@@ -176,6 +200,13 @@ impl Core {
         };
         require_admin_of(who, &current.organization)?;
         let affected = tx.delete_application(name).await?;
+        let event = Event::by(
+            who,
+            "delete-application",
+            &current.organization,
+            app_id(&current),
+        );
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{AdminScope, Principal, require_admin_of, require_global_admin};
 use crate::clock::Now;
@@ -72,6 +73,8 @@ impl Core {
         tx.insert_organization(&org)
             .await
             .map_err(|e| conflict(e, &org.name))?;
+        let event = Event::by(who, "add-organization", &org.name, org.name.clone());
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -81,6 +84,7 @@ impl Core {
         who: &Principal,
         name: &str,
         body: &Value,
+        now: Now,
     ) -> Result<bool> {
         require_admin_of(who, name)?;
         let map = fields::object(body, Organization::FIELDS, IGNORED)?;
@@ -104,11 +108,13 @@ impl Core {
             return Ok(false);
         }
         let affected = tx.update_organization(&updated).await?;
+        let event = Event::by(who, "update-organization", name, name.to_string());
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
 
-    pub async fn delete_organization(&self, who: &Principal, name: &str) -> Result<bool> {
+    pub async fn delete_organization(&self, who: &Principal, name: &str, now: Now) -> Result<bool> {
         require_global_admin(who)?;
         if name == BUILT_IN_ORG {
             return Err(Error::forbidden(
@@ -122,6 +128,10 @@ impl Core {
             )),
             other => other.into(),
         })?;
+        if affected {
+            let event = Event::by(who, "delete-organization", name, name.to_string());
+            self.record(&mut *tx, event, now).await?;
+        }
         tx.commit().await?;
         Ok(affected)
     }

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{AdminScope, Principal, require_admin_of};
 use crate::clock::Now;
@@ -27,6 +28,19 @@ fn require_can_manage(who: &Principal, owner: &str) -> Result<()> {
     } else {
         require_admin_of(who, owner)
     }
+}
+
+/// Global providers' records belong to the built-in organization.
+fn provider_org(p: &Provider) -> &str {
+    if p.owner == GLOBAL_OWNER {
+        crate::entity::BUILT_IN_ORG
+    } else {
+        &p.owner
+    }
+}
+
+fn provider_id(p: &Provider) -> String {
+    format!("{}/{}", p.owner, p.name)
 }
 
 pub(crate) fn mask_provider(mut p: Provider) -> Provider {
@@ -111,11 +125,19 @@ impl Core {
             }
             other => other.into(),
         })?;
+        let event = Event::by(who, "add-provider", provider_org(&p), provider_id(&p));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(mask_provider(p))
     }
 
-    pub async fn update_provider(&self, who: &Principal, name: &str, body: &Value) -> Result<bool> {
+    pub async fn update_provider(
+        &self,
+        who: &Principal,
+        name: &str,
+        body: &Value,
+        now: Now,
+    ) -> Result<bool> {
         let map = fields::object(body, Provider::FIELDS, IGNORED)?;
         // Read, merge and write in one transaction with the row locked: a concurrent
         // update of other fields is waited for, never overwritten with what was read before.
@@ -145,17 +167,31 @@ impl Core {
             return Ok(false);
         }
         let affected = tx.update_provider(&updated).await?;
+        let event = Event::by(
+            who,
+            "update-provider",
+            provider_org(&current),
+            provider_id(&current),
+        );
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
 
-    pub async fn delete_provider(&self, who: &Principal, name: &str) -> Result<bool> {
+    pub async fn delete_provider(&self, who: &Principal, name: &str, now: Now) -> Result<bool> {
         let mut tx = self.store.begin().await?;
         let Some(current) = tx.get_provider_for_update(name).await? else {
             return Ok(false);
         };
         require_can_manage(who, &current.owner)?;
         let affected = tx.delete_provider(name).await?;
+        let event = Event::by(
+            who,
+            "delete-provider",
+            provider_org(&current),
+            provider_id(&current),
+        );
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{Principal, require_admin_of, require_can_read_user, require_can_update_user};
 use crate::clock::Now;
@@ -92,6 +93,8 @@ impl Core {
         if !user.groups.is_empty() {
             tx.bump_authz_version().await?;
         }
+        let event = Event::by(who, "add-user", &user.owner, user.id_string()).about(&user);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(user.masked())
     }
@@ -152,6 +155,8 @@ impl Core {
         if !updated.is_active() && current.is_active() {
             tx.revoke_user_tokens(owner, name).await?;
         }
+        let event = Event::by(who, "update-user", owner, updated.id_string()).about(&updated);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }
@@ -174,25 +179,40 @@ impl Core {
         who: &Principal,
         owner: &str,
         name: &str,
+        now: Now,
     ) -> Result<u64> {
         require_admin_of(who, owner)?;
         let mut tx = self.store.begin().await?;
         let n = tx.revoke_user_tokens(owner, name).await?;
+        let event = Event::by(who, "revoke-user-tokens", owner, format!("{owner}/{name}"));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
+        crate::telemetry::tokens_revoked("admin", n);
         Ok(n)
     }
 
-    pub async fn delete_user(&self, who: &Principal, owner: &str, name: &str) -> Result<bool> {
+    pub async fn delete_user(
+        &self,
+        who: &Principal,
+        owner: &str,
+        name: &str,
+        now: Now,
+    ) -> Result<bool> {
         require_admin_of(who, owner)?;
         if owner == BUILT_IN_ORG && name == "admin" {
             return Err(Error::forbidden("built-in/admin cannot be deleted"));
         }
         let mut tx = self.store.begin().await?;
+        let Some(user) = tx.get_user_for_update(owner, name).await? else {
+            return Ok(false);
+        };
         let affected = tx.delete_user(owner, name).await?;
         if affected {
             // The user leaves their groups.
             tx.bump_authz_version().await?;
         }
+        let event = Event::by(who, "delete-user", owner, user.id_string()).about(&user);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(affected)
     }

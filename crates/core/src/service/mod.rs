@@ -2,6 +2,7 @@
 //! asks, opens at most the transactions it needs, and commits all of its writes together.
 
 mod account;
+pub mod audit;
 mod auth;
 mod bootstrap;
 mod enforce;
@@ -18,6 +19,7 @@ mod manage_users;
 pub mod oauth;
 mod oidc;
 pub mod signin_limit;
+pub mod webhooks;
 mod wechat_binding;
 pub mod wechat_login;
 
@@ -43,6 +45,7 @@ pub use manage_organizations::ORGANIZATION_LIST_FIELDS;
 pub use manage_providers::PROVIDER_LIST_FIELDS;
 pub use manage_users::USER_LIST_FIELDS;
 pub use manage_users::{apply_user_patch, user_patch};
+pub use webhooks::WEBHOOK_LIST_FIELDS;
 pub use wechat_login::{
     MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
 };
@@ -60,6 +63,8 @@ pub struct CoreConfig {
     pub secret_key: crate::seal::SecretKey,
     /// The algorithm of generated signing keys (the built-in certificate, rotations).
     pub signing_algorithm: crate::keys::KeyAlgorithmChoice,
+    /// Whether webhooks may target loopback, private, link-local and metadata addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl CoreConfig {
@@ -72,6 +77,7 @@ impl CoreConfig {
             password_hash_concurrency: 2,
             secret_key: crate::seal::SecretKey(secret_key),
             signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
+            webhook_allow_private: false,
         }
     }
 }

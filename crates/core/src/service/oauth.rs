@@ -241,7 +241,8 @@ impl Core {
         let mut pending =
             Self::pending_token(&app, Some(&user), "authorization_code", &code.scope, now);
         pending.row.auth_time = code.auth_time;
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, &app, Some(&user), &pending, now)
+            .await?;
         tx.set_authorization_code_token(&code_hash, &pending.row.name)
             .await?;
         tx.commit().await?;
@@ -356,8 +357,9 @@ impl Core {
             && row.application == client.name
         {
             let mut tx = self.store.begin().await?;
-            tx.revoke_token(&row.name).await?;
+            let revoked = tx.revoke_token(&row.name).await?;
             tx.commit().await?;
+            crate::telemetry::tokens_revoked("revoke", u64::from(revoked));
         }
         Ok(())
     }
@@ -383,8 +385,9 @@ impl Core {
         let claims = verify_id_token_hint(&key, &self.config.issuer, id_token_hint)?;
         let name = claims.jti.strip_prefix("admin/").unwrap_or(&claims.jti);
         let mut tx = self.store.begin().await?;
-        tx.revoke_token(name).await?;
+        let revoked = tx.revoke_token(name).await?;
         tx.commit().await?;
+        crate::telemetry::tokens_revoked("logout", u64::from(revoked));
         if post_logout_redirect_uri.is_empty() {
             return Ok(None);
         }

@@ -94,6 +94,13 @@ impl Core {
             }
             tx.update_application(&app).await?;
         }
+        let event = super::audit::Event::by(
+            who,
+            "rotate-cert",
+            crate::entity::BUILT_IN_ORG,
+            format!("{}/{new_name}", cert.owner),
+        );
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(cert.masked())
     }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::Core;
+use super::audit::Event;
 use super::grants::{PendingToken, TokenParams, TokenResponse, WECHAT_MINIPROGRAM_TAG};
 use crate::clock::Now;
 use crate::entity::{
@@ -467,6 +468,8 @@ impl Core {
                     set_phone(&mut user, p);
                 }
                 tx.insert_user(&user).await?;
+                self.record(&mut *tx, Event::of_user("signup", &user), now)
+                    .await?;
                 let identity = WeChatIdentity {
                     user_name: user.name.clone(),
                     ..identity
@@ -484,7 +487,8 @@ impl Core {
             "openid profile",
             now,
         );
-        tx.insert_token(&pending.row).await?;
+        self.insert_issued_token(&mut *tx, app, Some(&user), &pending, now)
+            .await?;
         tx.commit().await?;
         Ok((user, pending))
     }

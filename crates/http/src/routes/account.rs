@@ -47,7 +47,9 @@ pub async fn login(
     let signed_in = state
         .core
         .sign_in(org, &body.username, &body.password, Now::wall_clock())
-        .await?;
+        .await;
+    crate::telemetry::login("console_password", &signed_in);
+    let signed_in = signed_in?;
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         signed_in.cookie,
@@ -81,7 +83,7 @@ pub async fn logout(
     Q(qs): Q<LogoutQs>,
 ) -> Result<Response, ApiError> {
     if let Some(cookie) = cookie_value(&headers, SESSION_COOKIE) {
-        state.core.sign_out(&cookie).await?;
+        state.core.sign_out(&cookie, Now::wall_clock()).await?;
     }
     let redirect = state
         .core

@@ -87,11 +87,12 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
         Ok(app) => app,
         Err(e) => return authorize_error(e),
     };
-    match s
+    let signed_in = s
         .core
         .authorize_with_password(&qs.request(), &qs.username, &qs.password, Now::wall_clock())
-        .await
-    {
+        .await;
+    crate::telemetry::login("authorize_password", &signed_in);
+    match signed_in {
         Ok(location) => Redirect::to(&location).into_response(),
         Err(Error::Unauthenticated(m) | Error::Forbidden(m) | Error::Invalid(m)) => {
             page(StatusCode::UNAUTHORIZED, &qs, &app_title(&app), Some(&m))

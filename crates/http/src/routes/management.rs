@@ -21,7 +21,7 @@ use crate::response::Envelope;
 pub(crate) struct ListQs {
     id: Option<String>,
     owner: Option<String>,
-    organization: Option<String>,
+    pub(crate) organization: Option<String>,
     p: Option<u32>,
     page_size: Option<u32>,
     field: Option<String>,
@@ -126,7 +126,9 @@ pub async fn update_organization(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.update_organization(&who, &name, &body).await?,
+        s.core
+            .update_organization(&who, &name, &body, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -138,7 +140,9 @@ pub async fn delete_organization(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_organization(&who, &name).await?,
+        s.core
+            .delete_organization(&who, &name, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -184,7 +188,9 @@ pub async fn update_application(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.update_application(&who, &name, &body).await?,
+        s.core
+            .update_application(&who, &name, &body, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -196,7 +202,9 @@ pub async fn delete_application(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_application(&who, &name).await?,
+        s.core
+            .delete_application(&who, &name, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -240,7 +248,9 @@ pub async fn update_provider(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.update_provider(&who, &name, &body).await?,
+        s.core
+            .update_provider(&who, &name, &body, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -252,7 +262,9 @@ pub async fn delete_provider(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_provider(&who, &name).await?,
+        s.core
+            .delete_provider(&who, &name, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -303,7 +315,9 @@ pub async fn delete_user(
 ) -> Result<Envelope, ApiError> {
     let (owner, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_user(&who, &owner, &name).await?,
+        s.core
+            .delete_user(&who, &owner, &name, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -325,7 +339,9 @@ pub async fn revoke_user_tokens(
 ) -> Result<Envelope, ApiError> {
     let (owner, name) = qs.id()?;
     Ok(Envelope::ok(
-        s.core.revoke_user_tokens(&who, &owner, &name).await?,
+        s.core
+            .revoke_user_tokens(&who, &owner, &name, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -336,7 +352,9 @@ pub async fn regenerate_client_secret(
 ) -> Result<Envelope, ApiError> {
     let (_, name) = qs.id()?;
     Ok(Envelope::ok(
-        s.core.regenerate_client_secret(&who, &name).await?,
+        s.core
+            .regenerate_client_secret(&who, &name, Now::wall_clock())
+            .await?,
     ))
 }
 

@@ -10,6 +10,7 @@ mod authz;
 mod casdoor_reads;
 mod management;
 mod oauth;
+mod ops;
 pub(crate) mod token;
 mod users;
 mod wechat;
@@ -66,6 +67,7 @@ table! {
     // Casdoor serves its API description under /swagger.
     "/swagger/openapi.json" => get(wellknown::openapi);
     "/api/get-server-info" => get(m::get_server_info);
+    "/api/metrics" => get(crate::telemetry::metrics_endpoint);
     // Management
     "/api/get-organizations" => get(m::get_organizations);
     "/api/get-organization" => get(m::get_organization);
@@ -138,6 +140,15 @@ table! {
     "/api/get-global-certs" => get(casdoor_reads::get_certs);
     "/api/get-cert" => get(casdoor_reads::get_cert);
     "/api/get-organization-names" => get(casdoor_reads::get_organization_names);
+    // Records and webhooks
+    "/api/get-records" => get(ops::get_records);
+    "/api/get-record" => get(ops::get_record);
+    "/api/get-webhooks" => get(ops::get_webhooks);
+    "/api/get-webhook" => get(ops::get_webhook);
+    "/api/get-webhook-deliveries" => get(ops::get_webhook_deliveries);
+    "/api/add-webhook" => post(ops::add_webhook);
+    "/api/update-webhook" => post(ops::update_webhook);
+    "/api/delete-webhook" => post(ops::delete_webhook);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

@@ -11,6 +11,7 @@ use ferrodoor_core::{Error, OAuthErrorCode};
 use crate::AppState;
 use crate::error::OAuthApiError;
 use crate::extract::{basic_credentials, oauth_params};
+use crate::telemetry::login_method;
 
 pub async fn token_endpoint(
     State(state): State<AppState>,
@@ -18,7 +19,10 @@ pub async fn token_endpoint(
 ) -> Result<Response, OAuthApiError> {
     let (headers, raw) = oauth_params(req, &state).await?;
     let params = token_params(&headers, &raw)?;
-    let answer = state.core.token_endpoint(params, Now::wall_clock()).await?;
+    let method = login_method(&params.tag, &params.grant_type, &params.phone_code);
+    let answer = state.core.token_endpoint(params, Now::wall_clock()).await;
+    crate::telemetry::login(method, &answer);
+    let answer = answer?;
     let mut response = Json(answer).into_response();
     response
         .headers_mut()

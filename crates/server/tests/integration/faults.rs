@@ -3,7 +3,6 @@
 //! working token, nobody got two users, and the server starts cleanly (SQLite recovers its
 //! WAL).
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -11,59 +10,14 @@ use std::time::{Duration, Instant};
 use ferrodoor::Settings;
 use ferrodoor_wechat::emulator::{EmulatedApp, EmulatorConfig};
 use reqwest::StatusCode;
-use tokio::process::{Child, Command};
 
-use crate::kit::{ADMIN_PASSWORD, APP1, Auth, Backend, Kit, TEST_RATE_LIMIT};
+use crate::child::spawn_server;
+use crate::kit::{ADMIN_PASSWORD, APP1, Auth, Backend, Kit};
 
 const TOKEN: &str = "/api/login/oauth/access_token";
-const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const WORKERS: usize = 8;
 /// Logins that must have succeeded under load before the kill.
 const KILL_AFTER: usize = 30;
-
-/// `ferrodoor serve` as a child process on a free port; killed if the test panics.
-async fn spawn_server(kit: &Kit, dir: &std::path::Path) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrodoor"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("FERRODOOR_LISTEN", format!("127.0.0.1:{port}"))
-        // Fixed, so tokens issued before the restart (on another port) stay valid.
-        .env("FERRODOOR_ORIGIN", "http://ferrodoor.test")
-        .env("FERRODOOR_DATABASE_URL", kit.settings.database_url.expose())
-        .env("FERRODOOR_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("FERRODOOR_WECHAT_API_BASE", &kit.settings.wechat_api_base)
-        .env("FERRODOOR_SECRET_KEY", SECRET_KEY)
-        // The load comes from one address.
-        .env(
-            "FERRODOOR_RATE_LIMIT_PER_MINUTE",
-            TEST_RATE_LIMIT.to_string(),
-        )
-        .env("FERRODOOR_RATE_LIMIT_BURST", TEST_RATE_LIMIT.to_string())
-        .env("FERRODOOR_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    loop {
-        if let Ok(res) = kit.http.get(format!("{base}/api/health")).send().await
-            && res.status() == StatusCode::OK
-        {
-            return (child, base);
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// One login's outcome: who, and the access token when it got a 200.
 struct Outcome {
@@ -131,7 +85,7 @@ async fn kill_under_load(backend: Backend) {
         settings,
         admin: Auth::None,
     };
-    let (mut child, base) = spawn_server(&kit, dir.path()).await;
+    let (mut child, base) = spawn_server(&kit, dir.path(), &[]).await;
     kit.base = base;
     kit.admin = kit.sign_in("built-in", "admin", ADMIN_PASSWORD).await;
     let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
@@ -201,7 +155,7 @@ async fn kill_under_load(backend: Backend) {
 
     // Restart on the same database; it must come up by itself.
     let mut kit = Arc::into_inner(kit).expect("the workers are done");
-    let (child, base) = spawn_server(&kit, dir.path()).await;
+    let (child, base) = spawn_server(&kit, dir.path(), &[]).await;
     kit.base = base;
     kit.admin = kit.sign_in("built-in", "admin", ADMIN_PASSWORD).await;
     // Every 200 before the kill: the user exists and the token still works.

@@ -2,6 +2,7 @@
 //! WeChat, real HTTP between them, each test on SQLite and on PostgreSQL.
 //! (One test binary, so linking happens once.)
 
+mod child;
 mod kit;
 
 mod authz;
@@ -12,8 +13,10 @@ mod faults;
 mod grants;
 mod lost_updates;
 mod management;
+mod metrics;
 mod oidc;
 mod openapi;
+mod ops;
 mod pool_load;
 mod probes;
 mod tcp_proxy;

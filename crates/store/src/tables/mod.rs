@@ -73,9 +73,11 @@ pub(crate) mod certs;
 pub(crate) mod identity_events;
 pub(crate) mod organizations;
 pub(crate) mod providers;
+pub(crate) mod records;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 pub(crate) mod wechat;
 pub(crate) mod wechat_tokens;
 
