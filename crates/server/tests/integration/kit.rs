@@ -107,16 +107,19 @@ impl Kit {
                 appid: APP1.0.into(),
                 secret: APP1.1.into(),
                 unionid_bound: true,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
             },
             EmulatedApp {
                 appid: APP2.0.into(),
                 secret: APP2.1.into(),
                 unionid_bound: true,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
             },
             EmulatedApp {
                 appid: APP3.0.into(),
                 secret: APP3.1.into(),
                 unionid_bound: false,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
             },
         ];
         let (emu_addr, emulator) =
