@@ -46,7 +46,7 @@ impl From<Error> for OAuthApiError {
 }
 
 /// Status code and the message a client may see. Internal details are logged, not shown.
-fn status_and_message(e: &Error) -> (StatusCode, String) {
+pub(crate) fn status_and_message(e: &Error) -> (StatusCode, String) {
     match e {
         Error::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
         Error::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, m.clone()),

@@ -91,6 +91,7 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         Arc::new(HttpWeChatGateway::new(wechat, Arc::new(shared_tokens))),
         CoreConfig {
             signing_algorithm: settings.key_algorithm()?,
+            wechat_open_base: settings.wechat_open_base.clone(),
             ..CoreConfig::new(origin, secret_key)
         },
     )?);

@@ -15,6 +15,7 @@ pub mod oauth;
 mod oidc;
 mod wechat_binding;
 pub mod wechat_login;
+pub mod wechat_web;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -38,6 +39,10 @@ pub use manage_users::{apply_user_patch, user_patch};
 pub use wechat_login::{
     MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
 };
+pub use wechat_web::{
+    SignInButton, WEB_LOGIN_COOKIE, WECHAT_CALLBACK_PATH, WeChatProfile, WeChatWebGrant,
+    WebLoginEnd, WebLoginStart,
+};
 
 /// Settings the core needs from the server's configuration.
 #[derive(Debug, Clone)]
@@ -52,6 +57,8 @@ pub struct CoreConfig {
     pub secret_key: [u8; 32],
     /// The algorithm of generated signing keys (the built-in certificate, rotations).
     pub signing_algorithm: crate::keys::KeyAlgorithmChoice,
+    /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`…).
+    pub wechat_open_base: String,
 }
 
 impl CoreConfig {
@@ -64,6 +71,7 @@ impl CoreConfig {
             password_hash_concurrency: 2,
             secret_key,
             signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
+            wechat_open_base: "https://open.weixin.qq.com".into(),
         }
     }
 }

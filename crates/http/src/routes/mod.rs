@@ -10,6 +10,7 @@ mod management;
 mod oauth;
 pub(crate) mod token;
 mod wechat;
+mod wechat_web;
 mod wellknown;
 
 use axum::Router;
@@ -48,6 +49,8 @@ table! {
     "/api/get-identity-events" => get(wechat::events);
     "/api/wechat/decrypt" => post(wechat::decrypt);
     "/api/wechat/verify-signature" => post(wechat::verify_signature);
+    "/login/wechat" => get(wechat_web::start);
+    "/login/wechat/callback" => get(wechat_web::callback);
     // Account
     "/api/login" => post(account::login);
     "/api/logout" => get(account::logout).post(account::logout);

@@ -15,3 +15,4 @@ mod tcp_proxy;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;
+mod wechat_web;
