@@ -154,6 +154,42 @@ pub trait Store: Send + Sync + 'static {
 pub trait StoreTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 
+    // Reads inside the transaction. A use case that holds a transaction reads through it,
+    // never through the `Store`: on PostgreSQL a second connection per request would
+    // exhaust the pool under load. `*_for_update` also locks the row (PostgreSQL) until the
+    // transaction ends, for a read-modify-write that cannot lose a concurrent change.
+    async fn get_organization(&mut self, name: &str) -> StoreResult<Option<Organization>>;
+    async fn get_organization_for_update(
+        &mut self,
+        name: &str,
+    ) -> StoreResult<Option<Organization>>;
+    async fn get_application(&mut self, name: &str) -> StoreResult<Option<Application>>;
+    async fn get_application_for_update(&mut self, name: &str) -> StoreResult<Option<Application>>;
+    async fn get_application_by_client_id(
+        &mut self,
+        client_id: &str,
+    ) -> StoreResult<Option<Application>>;
+    async fn get_provider(&mut self, name: &str) -> StoreResult<Option<Provider>>;
+    async fn get_provider_for_update(&mut self, name: &str) -> StoreResult<Option<Provider>>;
+    async fn get_user(&mut self, owner: &str, name: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_id(&mut self, id: &str) -> StoreResult<Option<User>>;
+    async fn list_wechat_identities(
+        &mut self,
+        owner: &str,
+        name: &str,
+    ) -> StoreResult<Vec<WeChatIdentity>>;
+    async fn get_cert(&mut self, name: &str) -> StoreResult<Option<Cert>>;
+    async fn get_token(&mut self, name: &str) -> StoreResult<Option<Token>>;
+    async fn get_token_by_refresh_hash(
+        &mut self,
+        refresh_token_hash: &str,
+    ) -> StoreResult<Option<Token>>;
+    async fn get_session(&mut self, id_hash: &str) -> StoreResult<Option<Session>>;
+    async fn get_wechat_access_token(
+        &mut self,
+        appid: &str,
+    ) -> StoreResult<Option<StoredAccessToken>>;
+
     /// Inserts fail with [`StoreError::Conflict`] when the key exists; updates and deletes
     /// answer whether a row was affected.
     async fn insert_organization(&mut self, org: &Organization) -> StoreResult<()>;

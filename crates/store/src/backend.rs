@@ -18,43 +18,133 @@ macro_rules! define_backend {
             #[allow(unused_imports)]
             use super::{Conn, Db, LOCK_ROWS};
             use crate::error::{Describe, db_error};
-            use crate::tables::IntoEntity;
             use crate::tables::applications::{self, ApplicationRow};
             use crate::tables::authorization_codes::AuthorizationCodeRow;
-            use crate::tables::certs::CertRow;
+            use crate::tables::certs::{self, CertRow};
             use crate::tables::identity_events::{self, IdentityEventRow};
-            use crate::tables::organizations::{self, OrganizationRow};
-            use crate::tables::providers::{self, ProviderRow};
-            use crate::tables::sessions::SessionRow;
+            use crate::tables::organizations::OrganizationRow;
             use crate::tables::tokens::{self, TokenRow};
             use crate::tables::users::{self, UserRow};
-            use crate::tables::wechat::WeChatIdentityRow;
-            use crate::tables::wechat_tokens::AccessTokenRow;
+            use crate::tables::wechat::{self, WeChatIdentityRow};
+            use crate::tables::{IntoEntity, KeyValues, Table, Value};
             use ferrodoor_core::entity::{
-                Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider,
-                Session, Token, User, WeChatIdentity,
+                Application, AuthorizationCode, Cert, IdentityEvent, Token, User, WeChatIdentity,
             };
-            use ferrodoor_core::store::{
-                ListQuery, Page, StoreResult, StoredAccessToken, WeChatLookup,
-            };
+            use ferrodoor_core::store::{ListQuery, Page, StoreError, StoreResult, WeChatLookup};
+
+            /// A [`Table`] whose row this backend decodes.
+            pub(crate) trait Row:
+                Table + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>
+            {
+            }
+            impl<T> Row for T where T: Table + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> {}
+
+            pub(crate) fn arguments(
+                values: Vec<Value<'_>>,
+            ) -> StoreResult<<Db as sqlx::Database>::Arguments> {
+                use sqlx::Arguments as _;
+                let mut args = <Db as sqlx::Database>::Arguments::default();
+                for value in values {
+                    match value {
+                        Value::Str(v) => args.add(v),
+                        Value::OptStr(v) => args.add(v),
+                        Value::Owned(v) => args.add(v),
+                        Value::Bool(v) => args.add(v),
+                        Value::Int(v) => args.add(v),
+                        Value::Float(v) => args.add(v),
+                    }
+                    .map_err(|e| StoreError::Other(format!("cannot bind a value: {e}")))?;
+                }
+                Ok(args)
+            }
+
+            /// Runs a statement; answers how many rows it affected.
+            pub(crate) async fn execute(
+                c: &mut Conn,
+                sql: &'static str,
+                values: Vec<Value<'_>>,
+            ) -> StoreResult<u64> {
+                let done = sqlx::query_with(sql, arguments(values)?)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db_error)?;
+                Ok(done.rows_affected())
+            }
+
+            pub(crate) async fn fetch_optional<T: Row>(
+                c: &mut Conn,
+                sql: &'static str,
+                values: Vec<Value<'_>>,
+            ) -> StoreResult<Option<T::Entity>> {
+                let row: Option<T> = sqlx::query_as_with(sql, arguments(values)?)
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(db_error)?;
+                row.map(IntoEntity::into_entity).transpose()
+            }
+
+            pub(crate) async fn fetch_all<T: Row>(
+                c: &mut Conn,
+                sql: &'static str,
+                values: Vec<Value<'_>>,
+            ) -> StoreResult<Vec<T::Entity>> {
+                let rows: Vec<T> = sqlx::query_as_with(sql, arguments(values)?)
+                    .fetch_all(&mut *c)
+                    .await
+                    .map_err(db_error)?;
+                rows.into_iter().map(IntoEntity::into_entity).collect()
+            }
+
+            pub(crate) async fn get<T: Row>(
+                c: &mut Conn,
+                key: T::Key<'_>,
+            ) -> StoreResult<Option<T::Entity>> {
+                fetch_optional::<T>(c, &T::statements().get, key.values()).await
+            }
+
+            /// [`get`], and on PostgreSQL the row stays locked until the transaction ends
+            /// (SQLite's single writer serializes transactions already).
+            pub(crate) async fn get_for_update<T: Row>(
+                c: &mut Conn,
+                key: T::Key<'_>,
+            ) -> StoreResult<Option<T::Entity>> {
+                let statements = T::statements();
+                let sql = if LOCK_ROWS {
+                    &statements.get_for_update
+                } else {
+                    &statements.get
+                };
+                fetch_optional::<T>(c, sql, key.values()).await
+            }
+
+            pub(crate) async fn insert<T: Row>(c: &mut Conn, entity: &T::Entity) -> StoreResult<()> {
+                let sql = &T::statements().insert;
+                let done = execute(c, sql, T::values(entity)?).await;
+                crate::tables::describe::<T, _>(done, entity)?;
+                Ok(())
+            }
+
+            /// Writes every column but the key; answers whether the row exists.
+            pub(crate) async fn update<T: Row>(c: &mut Conn, entity: &T::Entity) -> StoreResult<bool> {
+                let sql = &T::statements().update;
+                let done = execute(c, sql, T::values(entity)?).await;
+                Ok(crate::tables::describe::<T, _>(done, entity)? > 0)
+            }
+
+            pub(crate) async fn delete<T: Row>(c: &mut Conn, key: T::Key<'_>) -> StoreResult<bool> {
+                Ok(execute(c, &T::statements().delete, key.values()).await? > 0)
+            }
 
             /// A page of a table and the count of all rows matching the filter.
-            async fn list<R>(
+            pub(crate) async fn list<T: Row>(
                 c: &mut Conn,
-                table: &crate::list::Table,
                 scope: Option<(&'static str, &str)>,
                 query: &ListQuery,
-            ) -> StoreResult<Page<R::Entity>>
-            where
-                R: IntoEntity
-                    + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>
-                    + Send
-                    + Unpin,
-            {
-                let sql = crate::list::build(table, scope, query)?;
+            ) -> StoreResult<Page<T::Entity>> {
+                let sql = crate::list::build(&T::SCHEMA, scope, query)?;
                 // Safe: the text holds only constants from the allow-list; values are bound.
                 let mut count = sqlx::query_scalar::<Db, i64>(sqlx::AssertSqlSafe(sql.count));
-                let mut select = sqlx::query_as::<Db, R>(sqlx::AssertSqlSafe(sql.select));
+                let mut select = sqlx::query_as::<Db, T>(sqlx::AssertSqlSafe(sql.select));
                 for arg in sql.args {
                     count = count.bind(arg.clone());
                     select = select.bind(arg);
@@ -76,7 +166,6 @@ macro_rules! define_backend {
 
             crate::tables::organizations::organization_queries!();
             crate::tables::applications::application_queries!();
-            crate::tables::providers::provider_queries!();
             crate::tables::users::user_queries!();
             crate::tables::wechat::wechat_queries!();
             crate::tables::wechat_tokens::wechat_token_queries!();
@@ -86,6 +175,18 @@ macro_rules! define_backend {
             crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
         }
+
+        use crate::tables::applications::ApplicationRow;
+        use crate::tables::authorization_codes::AuthorizationCodeRow;
+        use crate::tables::certs::CertRow;
+        use crate::tables::identity_events::IdentityEventRow;
+        use crate::tables::organizations::OrganizationRow;
+        use crate::tables::providers::ProviderRow;
+        use crate::tables::sessions::SessionRow;
+        use crate::tables::tokens::TokenRow;
+        use crate::tables::users::UserRow;
+        use crate::tables::wechat::WeChatIdentityRow;
+        use crate::tables::wechat_tokens::AccessTokenRow;
 
         /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
         pub(crate) struct Backend {
@@ -137,18 +238,18 @@ macro_rules! store_impl {
             }
 
             async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>> {
-                q::get_organization(&mut *self.read().await?, name).await
+                q::get::<OrganizationRow>(&mut *self.read().await?, name).await
             }
 
             async fn list_organizations(
                 &self,
                 query: &ListQuery,
             ) -> StoreResult<Page<Organization>> {
-                q::list_organizations(&mut *self.read().await?, query).await
+                q::list::<OrganizationRow>(&mut *self.read().await?, None, query).await
             }
 
             async fn get_application(&self, name: &str) -> StoreResult<Option<Application>> {
-                q::get_application(&mut *self.read().await?, name).await
+                q::get::<ApplicationRow>(&mut *self.read().await?, name).await
             }
 
             async fn get_application_by_client_id(
@@ -163,11 +264,12 @@ macro_rules! store_impl {
                 organization: Option<&str>,
                 query: &ListQuery,
             ) -> StoreResult<Page<Application>> {
-                q::list_applications(&mut *self.read().await?, organization, query).await
+                let scope = organization.map(|o| ("organization", o));
+                q::list::<ApplicationRow>(&mut *self.read().await?, scope, query).await
             }
 
             async fn get_provider(&self, name: &str) -> StoreResult<Option<Provider>> {
-                q::get_provider(&mut *self.read().await?, name).await
+                q::get::<ProviderRow>(&mut *self.read().await?, name).await
             }
 
             async fn list_providers(
@@ -175,11 +277,12 @@ macro_rules! store_impl {
                 owner: Option<&str>,
                 query: &ListQuery,
             ) -> StoreResult<Page<Provider>> {
-                q::list_providers(&mut *self.read().await?, owner, query).await
+                let scope = owner.map(|o| ("owner", o));
+                q::list::<ProviderRow>(&mut *self.read().await?, scope, query).await
             }
 
             async fn get_user(&self, owner: &str, name: &str) -> StoreResult<Option<User>> {
-                q::get_user(&mut *self.read().await?, owner, name).await
+                q::get::<UserRow>(&mut *self.read().await?, (owner, name)).await
             }
 
             async fn get_user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
@@ -191,7 +294,8 @@ macro_rules! store_impl {
                 owner: Option<&str>,
                 query: &ListQuery,
             ) -> StoreResult<Page<User>> {
-                q::list_users(&mut *self.read().await?, owner, query).await
+                let scope = owner.map(|o| ("owner", o));
+                q::list::<UserRow>(&mut *self.read().await?, scope, query).await
             }
 
             async fn find_user_by_wechat(
@@ -218,7 +322,7 @@ macro_rules! store_impl {
             }
 
             async fn get_cert(&self, name: &str) -> StoreResult<Option<Cert>> {
-                q::get_cert(&mut *self.read().await?, name).await
+                q::get::<CertRow>(&mut *self.read().await?, name).await
             }
 
             async fn list_certs(&self) -> StoreResult<Vec<Cert>> {
@@ -226,7 +330,7 @@ macro_rules! store_impl {
             }
 
             async fn get_token(&self, name: &str) -> StoreResult<Option<Token>> {
-                q::get_token(&mut *self.read().await?, name).await
+                q::get::<TokenRow>(&mut *self.read().await?, name).await
             }
 
             async fn get_token_by_refresh_hash(
@@ -241,18 +345,19 @@ macro_rules! store_impl {
                 organization: Option<&str>,
                 query: &ListQuery,
             ) -> StoreResult<Page<Token>> {
-                q::list_tokens(&mut *self.read().await?, organization, query).await
+                let scope = organization.map(|o| ("organization", o));
+                q::list::<TokenRow>(&mut *self.read().await?, scope, query).await
             }
 
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-                q::get_session(&mut *self.read().await?, id_hash).await
+                q::get::<SessionRow>(&mut *self.read().await?, id_hash).await
             }
 
             async fn get_wechat_access_token(
                 &self,
                 appid: &str,
             ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
-                q::get_wechat_access_token(&mut *self.read().await?, appid).await
+                q::get::<AccessTokenRow>(&mut *self.read().await?, appid).await
             }
         }
     };
@@ -268,40 +373,84 @@ macro_rules! store_tx_impl {
                 self.0.commit().await.map_err(crate::error::db_error)
             }
 
+            async fn get_organization(&mut self, name: &str) -> StoreResult<Option<Organization>> {
+                q::get::<OrganizationRow>(&mut self.0, name).await
+            }
+
+            async fn get_organization_for_update(
+                &mut self,
+                name: &str,
+            ) -> StoreResult<Option<Organization>> {
+                q::get_for_update::<OrganizationRow>(&mut self.0, name).await
+            }
+
             async fn insert_organization(&mut self, org: &Organization) -> StoreResult<()> {
-                q::insert_organization(&mut self.0, org).await
+                q::insert::<OrganizationRow>(&mut self.0, org).await
             }
 
             async fn update_organization(&mut self, org: &Organization) -> StoreResult<bool> {
-                q::update_organization(&mut self.0, org).await
+                q::update::<OrganizationRow>(&mut self.0, org).await
             }
 
             async fn delete_organization(&mut self, name: &str) -> StoreResult<bool> {
                 q::delete_organization(&mut self.0, name).await
             }
 
+            async fn get_application(&mut self, name: &str) -> StoreResult<Option<Application>> {
+                q::get::<ApplicationRow>(&mut self.0, name).await
+            }
+
+            async fn get_application_for_update(
+                &mut self,
+                name: &str,
+            ) -> StoreResult<Option<Application>> {
+                q::get_for_update::<ApplicationRow>(&mut self.0, name).await
+            }
+
+            async fn get_application_by_client_id(
+                &mut self,
+                client_id: &str,
+            ) -> StoreResult<Option<Application>> {
+                q::get_application_by_client_id(&mut self.0, client_id).await
+            }
+
             async fn insert_application(&mut self, app: &Application) -> StoreResult<()> {
-                q::insert_application(&mut self.0, app).await
+                q::insert::<ApplicationRow>(&mut self.0, app).await
             }
 
             async fn update_application(&mut self, app: &Application) -> StoreResult<bool> {
-                q::update_application(&mut self.0, app).await
+                q::update::<ApplicationRow>(&mut self.0, app).await
             }
 
             async fn delete_application(&mut self, name: &str) -> StoreResult<bool> {
-                q::delete_application(&mut self.0, name).await
+                q::delete::<ApplicationRow>(&mut self.0, name).await
+            }
+
+            async fn get_provider(&mut self, name: &str) -> StoreResult<Option<Provider>> {
+                q::get::<ProviderRow>(&mut self.0, name).await
+            }
+
+            async fn get_provider_for_update(
+                &mut self,
+                name: &str,
+            ) -> StoreResult<Option<Provider>> {
+                q::get_for_update::<ProviderRow>(&mut self.0, name).await
             }
 
             async fn insert_provider(&mut self, provider: &Provider) -> StoreResult<()> {
-                q::insert_provider(&mut self.0, provider).await
+                q::insert::<ProviderRow>(&mut self.0, provider).await
             }
 
             async fn update_provider(&mut self, provider: &Provider) -> StoreResult<bool> {
-                q::update_provider(&mut self.0, provider).await
+                q::update::<ProviderRow>(&mut self.0, provider).await
             }
 
             async fn delete_provider(&mut self, name: &str) -> StoreResult<bool> {
-                q::delete_provider(&mut self.0, name).await
+                q::delete::<ProviderRow>(&mut self.0, name).await
+            }
+
+            async fn get_user(&mut self, owner: &str, name: &str) -> StoreResult<Option<User>> {
+                q::get::<UserRow>(&mut self.0, (owner, name)).await
             }
 
             async fn get_user_for_update(
@@ -309,7 +458,11 @@ macro_rules! store_tx_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Option<User>> {
-                q::get_user_for_update(&mut self.0, owner, name).await
+                q::get_for_update::<UserRow>(&mut self.0, (owner, name)).await
+            }
+
+            async fn get_user_by_id(&mut self, id: &str) -> StoreResult<Option<User>> {
+                q::get_user_by_id(&mut self.0, id).await
             }
 
             async fn find_user_by_wechat(
@@ -320,22 +473,30 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_user(&mut self, user: &User) -> StoreResult<()> {
-                q::insert_user(&mut self.0, user).await
+                q::insert::<UserRow>(&mut self.0, user).await
             }
 
             async fn update_user(&mut self, user: &User) -> StoreResult<bool> {
-                q::update_user(&mut self.0, user).await
+                q::update::<UserRow>(&mut self.0, user).await
             }
 
             async fn delete_user(&mut self, owner: &str, name: &str) -> StoreResult<bool> {
                 q::delete_user(&mut self.0, owner, name).await
             }
 
+            async fn list_wechat_identities(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<Vec<WeChatIdentity>> {
+                q::list_wechat_identities(&mut self.0, owner, name).await
+            }
+
             async fn insert_wechat_identity(
                 &mut self,
                 identity: &WeChatIdentity,
             ) -> StoreResult<()> {
-                q::insert_wechat_identity(&mut self.0, identity).await
+                q::insert::<WeChatIdentityRow>(&mut self.0, identity).await
             }
 
             async fn touch_wechat_identity(
@@ -355,7 +516,7 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_identity_event(&mut self, event: &IdentityEvent) -> StoreResult<()> {
-                q::insert_identity_event(&mut self.0, event).await
+                q::insert::<IdentityEventRow>(&mut self.0, event).await
             }
 
             async fn find_user_by_phone(
@@ -383,16 +544,31 @@ macro_rules! store_tx_impl {
                 q::release_wechat_code(&mut self.0, appid, code_hash).await
             }
 
+            async fn get_cert(&mut self, name: &str) -> StoreResult<Option<Cert>> {
+                q::get::<CertRow>(&mut self.0, name).await
+            }
+
             async fn insert_cert(&mut self, cert: &Cert) -> StoreResult<()> {
-                q::insert_cert(&mut self.0, cert).await
+                q::insert::<CertRow>(&mut self.0, cert).await
             }
 
             async fn update_cert(&mut self, cert: &Cert) -> StoreResult<bool> {
-                q::update_cert(&mut self.0, cert).await
+                q::update::<CertRow>(&mut self.0, cert).await
+            }
+
+            async fn get_token(&mut self, name: &str) -> StoreResult<Option<Token>> {
+                q::get::<TokenRow>(&mut self.0, name).await
+            }
+
+            async fn get_token_by_refresh_hash(
+                &mut self,
+                refresh_token_hash: &str,
+            ) -> StoreResult<Option<Token>> {
+                q::get_token_by_refresh_hash(&mut self.0, refresh_token_hash).await
             }
 
             async fn insert_token(&mut self, token: &Token) -> StoreResult<()> {
-                q::insert_token(&mut self.0, token).await
+                q::insert::<TokenRow>(&mut self.0, token).await
             }
 
             async fn revoke_token(&mut self, name: &str) -> StoreResult<bool> {
@@ -411,7 +587,7 @@ macro_rules! store_tx_impl {
                 &mut self,
                 code: &AuthorizationCode,
             ) -> StoreResult<()> {
-                q::insert_authorization_code(&mut self.0, code).await
+                q::insert::<AuthorizationCodeRow>(&mut self.0, code).await
             }
 
             async fn use_authorization_code(
@@ -429,12 +605,23 @@ macro_rules! store_tx_impl {
                 q::set_authorization_code_token(&mut self.0, code_hash, token_name).await
             }
 
+            async fn get_session(&mut self, id_hash: &str) -> StoreResult<Option<Session>> {
+                q::get::<SessionRow>(&mut self.0, id_hash).await
+            }
+
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
-                q::insert_session(&mut self.0, session).await
+                q::insert::<SessionRow>(&mut self.0, session).await
             }
 
             async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool> {
-                q::delete_session(&mut self.0, id_hash).await
+                q::delete::<SessionRow>(&mut self.0, id_hash).await
+            }
+
+            async fn get_wechat_access_token(
+                &mut self,
+                appid: &str,
+            ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
+                q::get::<AccessTokenRow>(&mut self.0, appid).await
             }
 
             async fn lease_wechat_access_token(

@@ -65,21 +65,13 @@ fn is_invalid_value_code(code: Option<&str>) -> bool {
     matches!(code.parse::<u32>().map(|n| n & 0xff), Ok(18 | 20))
 }
 
-/// Gives a constraint violation a message that names the thing, not the constraint.
+/// Gives a foreign-key violation a message that names the thing, not the constraint
+/// (inserts and updates get theirs from the table's declaration, see `tables::describe`).
 pub(crate) trait Describe: Sized {
-    /// `f` gets the database's message, to tell apart several unique keys of one table.
-    fn on_conflict(self, f: impl FnOnce(&str) -> String) -> Self;
     fn on_reference(self, f: impl FnOnce() -> String) -> Self;
 }
 
 impl<T> Describe for StoreResult<T> {
-    fn on_conflict(self, f: impl FnOnce(&str) -> String) -> Self {
-        match self {
-            Err(StoreError::Conflict(msg)) => Err(StoreError::Conflict(f(&msg))),
-            other => other,
-        }
-    }
-
     fn on_reference(self, f: impl FnOnce() -> String) -> Self {
         match self {
             Err(StoreError::Reference(_)) => Err(StoreError::Reference(f())),
@@ -131,14 +123,11 @@ mod tests {
     #[test]
     fn describe_only_touches_its_kind() {
         let r: StoreResult<()> = Err(StoreError::Conflict("raw".into()));
-        let r = r
-            .on_reference(|| "ref".into())
-            .on_conflict(|m| format!("named ({m})"));
-        assert!(matches!(r, Err(StoreError::Conflict(m)) if m == "named (raw)"));
-        let r: StoreResult<()> = Err(StoreError::Other("x".into()));
-        assert!(matches!(
-            r.on_conflict(|_| "no".into()),
-            Err(StoreError::Other(_))
-        ));
+        let r = r.on_reference(|| "ref".into());
+        assert!(matches!(r, Err(StoreError::Conflict(m)) if m == "raw"));
+        let r: StoreResult<()> = Err(StoreError::Reference("fk".into()));
+        assert!(
+            matches!(r.on_reference(|| "named".into()), Err(StoreError::Reference(m)) if m == "named")
+        );
     }
 }

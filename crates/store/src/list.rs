@@ -6,6 +6,8 @@
 
 use ferrodoor_core::store::{ListQuery, StoreError, StoreResult};
 
+use crate::tables::Schema;
+
 /// How a column is matched by a substring filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -16,28 +18,20 @@ pub(crate) enum Kind {
     Number,
 }
 
-/// A listable table: its JSON field names and the columns they map to.
-pub(crate) struct Table {
-    pub name: &'static str,
-    /// (JSON field name, column, kind). Secrets (password hashes, client secrets, private
-    /// keys) are left out on purpose: a substring filter on one would let a caller guess it
-    /// a character at a time.
-    pub fields: &'static [(&'static str, &'static str, Kind)],
-    /// The primary key, appended to every ORDER BY so pages do not overlap.
-    pub key: &'static str,
-}
-
-impl Table {
-    fn column(&self, field: &str) -> StoreResult<(&'static str, Kind)> {
-        self.fields
-            .iter()
-            .find(|(json, _, _)| *json == field)
-            .map(|(_, column, kind)| (*column, *kind))
-            .ok_or_else(|| {
-                let shown: String = field.chars().take(64).collect();
-                StoreError::Other(format!("unknown field {shown:?} for {}", self.name))
-            })
-    }
+/// Looks a list's field name up among the schema's listable columns. Secrets (password
+/// hashes, client secrets, private keys) are never listable: a substring filter on one
+/// would let a caller guess it a character at a time.
+fn listable_column(schema: &Schema, field: &str) -> StoreResult<(&'static str, Kind)> {
+    schema
+        .all()
+        .find_map(|c| match c.list {
+            Some((json, kind)) if json == field => Some((c.name, kind)),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            let shown: String = field.chars().take(64).collect();
+            StoreError::Other(format!("unknown field {shown:?} for {}", schema.name))
+        })
 }
 
 /// The two statements of a list: the page and the count of all matching rows.
@@ -54,7 +48,7 @@ pub(crate) struct ListSql {
 
 /// Builds the statements; `scope` restricts the list to rows whose column equals a value.
 pub(crate) fn build(
-    table: &Table,
+    table: &Schema,
     scope: Option<(&'static str, &str)>,
     query: &ListQuery,
 ) -> StoreResult<ListSql> {
@@ -66,7 +60,7 @@ pub(crate) fn build(
         conditions.push(format!("{column} = ${}", args.len()));
     }
     if let Some((field, value)) = &query.filter {
-        let (column, kind) = table.column(field)?;
+        let (column, kind) = listable_column(table, field)?;
         args.push(format!("%{}%", escape_like(value)));
         let n = args.len();
         conditions.push(match kind {
@@ -81,13 +75,19 @@ pub(crate) fn build(
         format!(" WHERE {}", conditions.join(" AND "))
     };
 
+    let key = table
+        .key
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let order = match &query.sort {
         Some((field, desc)) => {
-            let (column, _) = table.column(field)?;
+            let (column, _) = listable_column(table, field)?;
             let direction = if *desc { "DESC" } else { "ASC" };
-            format!("{column} {direction}, {}", table.key)
+            format!("{column} {direction}, {key}")
         }
-        None => format!("created_time, {}", table.key),
+        None => format!("created_time, {key}"),
     };
 
     let mut select = format!(
@@ -131,14 +131,28 @@ pub(crate) fn escape_like(value: &str) -> String {
 mod tests {
     use super::*;
 
-    const T: Table = Table {
+    use crate::tables::Column;
+
+    const T: Schema = Schema {
         name: "things",
-        fields: &[
-            ("name", "name", Kind::Text),
-            ("displayName", "display_name", Kind::Text),
-            ("isAdmin", "is_admin", Kind::Bool),
+        key: &[Column {
+            name: "name",
+            list: Some(("name", Kind::Text)),
+        }],
+        columns: &[
+            Column {
+                name: "display_name",
+                list: Some(("displayName", Kind::Text)),
+            },
+            Column {
+                name: "is_admin",
+                list: Some(("isAdmin", Kind::Bool)),
+            },
+            Column {
+                name: "password",
+                list: None,
+            },
         ],
-        key: "name",
     };
 
     fn q(

@@ -46,7 +46,7 @@ impl Core {
         if let Some(cert) = &cert {
             tx.insert_cert(cert).await?;
         }
-        if self.store.get_organization(BUILT_IN_ORG).await?.is_none() {
+        if tx.get_organization(BUILT_IN_ORG).await?.is_none() {
             tx.insert_organization(&Organization {
                 owner: GLOBAL_OWNER.into(),
                 name: BUILT_IN_ORG.into(),
@@ -58,7 +58,7 @@ impl Core {
             })
             .await?;
         }
-        if self.store.get_application(BUILT_IN_APP).await?.is_none() {
+        if tx.get_application(BUILT_IN_APP).await?.is_none() {
             tx.insert_application(&Application {
                 name: BUILT_IN_APP.into(),
                 created_time: now.rfc3339(),

@@ -62,7 +62,7 @@ impl Core {
         }
         let mut tx = store.begin().await?;
         for mut c in data.certs {
-            if store.get_cert(&c.name).await?.is_some() {
+            if tx.get_cert(&c.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -74,7 +74,7 @@ impl Core {
         }
         for mut o in data.organizations {
             validate_name("organization", &o.name)?;
-            if store.get_organization(&o.name).await?.is_some() {
+            if tx.get_organization(&o.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -85,7 +85,7 @@ impl Core {
         }
         for mut p in data.providers {
             validate_name("provider", &p.name)?;
-            if store.get_provider(&p.name).await?.is_some() {
+            if tx.get_provider(&p.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }
@@ -98,7 +98,7 @@ impl Core {
         }
         for mut a in data.applications {
             validate_name("application", &a.name)?;
-            if store.get_application(&a.name).await?.is_some() {
+            if tx.get_application(&a.name).await?.is_some() {
                 report.existing += 1;
                 continue;
             }

@@ -13,7 +13,7 @@ use crate::entity::{
 };
 use crate::error::{Error, Result};
 use crate::fields::{self, CASDOOR_IGNORED_APPLICATION_FIELDS as IGNORED};
-use crate::store::{Page, StoreError};
+use crate::store::{Page, StoreError, StoreTx};
 
 pub const APPLICATION_LIST_FIELDS: &[&str] = &[
     "name",
@@ -93,8 +93,8 @@ impl Core {
         if app.cert.is_empty() {
             app.cert = BUILT_IN_CERT.into();
         }
-        self.check_application(&app).await?;
         let mut tx = self.store.begin().await?;
+        check_application(&mut *tx, &app).await?;
         tx.insert_application(&app)
             .await
             .map_err(|e| write_error(e, &app))?;
@@ -109,9 +109,11 @@ impl Core {
         body: &Value,
     ) -> Result<bool> {
         let map = fields::object(body, Application::FIELDS, IGNORED)?;
-        let current = self
-            .store
-            .get_application(name)
+        // Read, merge and write in one transaction with the row locked: a concurrent
+        // update of other fields is waited for, never overwritten with what was read before.
+        let mut tx = self.store.begin().await?;
+        let current = tx
+            .get_application_for_update(name)
             .await?
             .ok_or_else(|| Error::not_found(format!("application {name} not found")))?;
         require_admin_of(who, &current.organization)?;
@@ -133,8 +135,7 @@ impl Core {
         if updated == current {
             return Ok(false);
         }
-        self.check_application(&updated).await?;
-        let mut tx = self.store.begin().await?;
+        check_application(&mut *tx, &updated).await?;
         let affected = tx
             .update_application(&updated)
             .await
@@ -150,14 +151,13 @@ impl Core {
         who: &Principal,
         name: &str,
     ) -> Result<Application> {
-        let mut app = self
-            .store
-            .get_application(name)
+        let mut tx = self.store.begin().await?;
+        let mut app = tx
+            .get_application_for_update(name)
             .await?
             .ok_or_else(|| Error::not_found(format!("application {name} not found")))?;
         require_admin_of(who, &app.organization)?;
         app.client_secret = new_client_secret();
-        let mut tx = self.store.begin().await?;
         tx.update_application(&app).await?;
         tx.commit().await?;
         self.fill_providers(&mut app).await?;
@@ -170,45 +170,41 @@ impl Core {
                 "the built-in application cannot be deleted",
             ));
         }
-        let Some(current) = self.store.get_application(name).await? else {
+        let mut tx = self.store.begin().await?;
+        let Some(current) = tx.get_application_for_update(name).await? else {
             return Ok(false);
         };
         require_admin_of(who, &current.organization)?;
-        let mut tx = self.store.begin().await?;
         let affected = tx.delete_application(name).await?;
         tx.commit().await?;
         Ok(affected)
     }
+}
 
-    /// Rules the database cannot check: references by name and URL syntax.
-    async fn check_application(&self, app: &Application) -> Result<()> {
-        if self
-            .store
-            .get_organization(&app.organization)
-            .await?
-            .is_none()
-        {
-            return Err(Error::invalid(format!(
-                "organization {:?} does not exist",
-                app.organization
-            )));
-        }
-        if self.store.get_cert(&app.cert).await?.is_none() {
-            return Err(Error::invalid(format!(
-                "certificate {:?} does not exist",
-                app.cert
-            )));
-        }
-        for item in &app.providers {
-            if self.store.get_provider(&item.name).await?.is_none() {
-                return Err(Error::invalid(format!(
-                    "provider {:?} does not exist",
-                    item.name
-                )));
-            }
-        }
-        check_application_values(app)
+/// Rules the database cannot check: references by name (read in the transaction that
+/// writes the application) and URL syntax.
+async fn check_application(tx: &mut dyn StoreTx, app: &Application) -> Result<()> {
+    if tx.get_organization(&app.organization).await?.is_none() {
+        return Err(Error::invalid(format!(
+            "organization {:?} does not exist",
+            app.organization
+        )));
     }
+    if tx.get_cert(&app.cert).await?.is_none() {
+        return Err(Error::invalid(format!(
+            "certificate {:?} does not exist",
+            app.cert
+        )));
+    }
+    for item in &app.providers {
+        if tx.get_provider(&item.name).await?.is_none() {
+            return Err(Error::invalid(format!(
+                "provider {:?} does not exist",
+                item.name
+            )));
+        }
+    }
+    check_application_values(app)
 }
 
 /// The checks of an application that need no database: redirect URIs and token lifetimes.

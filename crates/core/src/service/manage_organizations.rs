@@ -83,9 +83,11 @@ impl Core {
     ) -> Result<bool> {
         require_admin_of(who, name)?;
         let map = fields::object(body, Organization::FIELDS, IGNORED)?;
-        let current = self
-            .store
-            .get_organization(name)
+        // Read, merge and write in one transaction with the row locked: a concurrent
+        // update of other fields is waited for, never overwritten with what was read before.
+        let mut tx = self.store.begin().await?;
+        let current = tx
+            .get_organization_for_update(name)
             .await?
             .ok_or_else(|| Error::not_found(format!("organization {name} not found")))?;
         let changed = fields::changed_fields(&current, map);
@@ -99,7 +101,6 @@ impl Core {
         if updated == current {
             return Ok(false);
         }
-        let mut tx = self.store.begin().await?;
         let affected = tx.update_organization(&updated).await?;
         tx.commit().await?;
         Ok(affected)

@@ -117,9 +117,11 @@ impl Core {
 
     pub async fn update_provider(&self, who: &Principal, name: &str, body: &Value) -> Result<bool> {
         let map = fields::object(body, Provider::FIELDS, IGNORED)?;
-        let current = self
-            .store
-            .get_provider(name)
+        // Read, merge and write in one transaction with the row locked: a concurrent
+        // update of other fields is waited for, never overwritten with what was read before.
+        let mut tx = self.store.begin().await?;
+        let current = tx
+            .get_provider_for_update(name)
             .await?
             .ok_or_else(|| Error::not_found(format!("provider {name} not found")))?;
         require_can_manage(who, &current.owner)?;
@@ -142,18 +144,17 @@ impl Core {
         if updated == current {
             return Ok(false);
         }
-        let mut tx = self.store.begin().await?;
         let affected = tx.update_provider(&updated).await?;
         tx.commit().await?;
         Ok(affected)
     }
 
     pub async fn delete_provider(&self, who: &Principal, name: &str) -> Result<bool> {
-        let Some(current) = self.store.get_provider(name).await? else {
+        let mut tx = self.store.begin().await?;
+        let Some(current) = tx.get_provider_for_update(name).await? else {
             return Ok(false);
         };
         require_can_manage(who, &current.owner)?;
-        let mut tx = self.store.begin().await?;
         let affected = tx.delete_provider(name).await?;
         tx.commit().await?;
         Ok(affected)

@@ -243,8 +243,7 @@ impl Core {
             tx.commit().await?;
             return Err(e);
         }
-        let user = self
-            .store
+        let user = tx
             .get_user(&code.organization, &code.user_name)
             .await?
             .filter(User::is_active)

@@ -74,11 +74,20 @@ impl Core {
             .store
             .list_applications(None, &crate::store::ListQuery::default())
             .await?;
+        let uses_it = |a: &crate::entity::Application| {
+            a.cert == name || (a.cert.is_empty() && name == crate::entity::BUILT_IN_CERT)
+        };
         let mut tx = self.store.begin().await?;
         tx.insert_cert(&cert).await?;
-        for mut app in apps.items.into_iter().filter(|a| {
-            a.cert == name || (a.cert.is_empty() && name == crate::entity::BUILT_IN_CERT)
-        }) {
+        for listed in apps.items.iter().filter(|a| uses_it(a)) {
+            // Re-read with the row locked: only `cert` changes, whatever else was updated
+            // since the list was read.
+            let Some(mut app) = tx.get_application_for_update(&listed.name).await? else {
+                continue;
+            };
+            if !uses_it(&app) {
+                continue;
+            }
             app.cert = new_name.clone();
             for item in &mut app.providers {
                 item.provider = None;

@@ -105,8 +105,8 @@ impl Core {
         }
         let app = self.application_by_client_id(client_id).await?;
         let provider = self.miniprogram_provider(&app).await?;
-        let linked = self.store.list_wechat_identities(&owner, &name).await?;
         let mut tx = self.store.begin().await?;
+        let linked = tx.list_wechat_identities(&owner, &name).await?;
         let removed = tx
             .delete_wechat_identities(&owner, &provider.client_id, &name)
             .await?;

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use crate::kit::{Auth, Kit};
 use crate::on_both_backends;
 
-const REDIRECT: &str = "https://app.example/cb";
+pub(crate) const REDIRECT: &str = "https://app.example/cb";
 const TOKEN: &str = "/api/login/oauth/access_token";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.as_bytes()))
 }
 
@@ -62,7 +62,7 @@ async fn exchange(kit: &Kit, client: &Client, code: &str) -> crate::kit::Answer 
     .await
 }
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -93,7 +93,7 @@ async fn authorize(
     (status, location, res.text().await.unwrap())
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .unwrap()
         .query_pairs()

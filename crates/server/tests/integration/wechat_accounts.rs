@@ -9,7 +9,12 @@ use ferrodoor_wechat::emulator::openid_for;
 
 const TOKEN: &str = "/api/login/oauth/access_token";
 
-async fn phone_login(kit: &Kit, client_id: &str, user: &str, phone: &str) -> crate::kit::Answer {
+pub(crate) async fn phone_login(
+    kit: &Kit,
+    client_id: &str,
+    user: &str,
+    phone: &str,
+) -> crate::kit::Answer {
     let code = kit.wx_login(APP1.0, user);
     let phone_code = kit.emulator.phone_code(APP1.0, user, phone).unwrap();
     kit.post_form(

@@ -1,39 +1,31 @@
 //! `wechat_identities` and `wechat_code_claims`.
 
 use ferrodoor_core::entity::WeChatIdentity;
-use ferrodoor_core::store::StoreResult;
 
-use super::IntoEntity;
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct WeChatIdentityRow {
-    organization: String,
-    appid: String,
-    openid: String,
-    unionid: Option<String>,
-    user_name: String,
-    created_time: String,
-    updated_time: String,
-    session_key_sealed: Option<String>,
-}
-
-impl IntoEntity for WeChatIdentityRow {
-    type Entity = WeChatIdentity;
-
-    fn into_entity(self) -> StoreResult<WeChatIdentity> {
-        let r = self;
-        Ok(WeChatIdentity {
-            organization: r.organization,
-            appid: r.appid,
-            openid: r.openid,
-            unionid: r.unionid,
-            user_name: r.user_name,
-            created_time: r.created_time,
-            updated_time: r.updated_time,
-            session_key_sealed: r.session_key_sealed,
-        })
+crate::tables::table! {
+    WeChatIdentityRow for WeChatIdentity in "wechat_identities" {
+        key {
+            organization: String = "organization", unlisted;
+            appid: String = "appid", unlisted;
+            openid: String = "openid", unlisted;
+        }
+        columns {
+            unionid: Option<String> = "unionid", unlisted;
+            user_name: String = "user_name", unlisted;
+            created_time: String = "created_time", unlisted;
+            updated_time: String = "updated_time", unlisted;
+            session_key_sealed: Option<String> = "session_key_sealed", secret;
+        }
+        conflict = |i, _| format!(
+            "WeChat identity {}/{} is already linked in organization {}",
+            i.appid, i.openid, i.organization
+        );
+        reference = |i| format!("user {}/{} does not exist", i.organization, i.user_name);
     }
 }
+
+pub(crate) const LIST_OF_USER: &str = "SELECT * FROM wechat_identities \
+     WHERE organization = $1 AND user_name = $2 ORDER BY created_time, appid, openid";
 
 /// Expands the WeChat queries for the backend in scope; see [`crate::backend`].
 macro_rules! wechat_queries {
@@ -43,46 +35,8 @@ macro_rules! wechat_queries {
             owner: &str,
             name: &str,
         ) -> StoreResult<Vec<WeChatIdentity>> {
-            let rows: Vec<WeChatIdentityRow> = sqlx::query_as(
-                "SELECT * FROM wechat_identities WHERE organization = $1 AND user_name = $2 \
-                 ORDER BY created_time, appid, openid",
-            )
-            .bind(owner)
-            .bind(name)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db_error)?;
-            rows.into_iter().map(IntoEntity::into_entity).collect()
-        }
-
-        pub(crate) async fn insert_wechat_identity(
-            c: &mut Conn,
-            i: &WeChatIdentity,
-        ) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO wechat_identities (organization, appid, openid, unionid, user_name, \
-                 created_time, updated_time, session_key_sealed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&i.organization)
-            .bind(&i.appid)
-            .bind(&i.openid)
-            .bind(&i.unionid)
-            .bind(&i.user_name)
-            .bind(&i.created_time)
-            .bind(&i.updated_time)
-            .bind(&i.session_key_sealed)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)
-            .on_conflict(|_| {
-                format!(
-                    "WeChat identity {}/{} is already linked in organization {}",
-                    i.appid, i.openid, i.organization
-                )
-            })
-            .on_reference(|| format!("user {}/{} does not exist", i.organization, i.user_name))?;
-            Ok(())
+            let args = vec![owner.into(), name.into()];
+            fetch_all::<WeChatIdentityRow>(c, wechat::LIST_OF_USER, args).await
         }
 
         /// Keeps a known unionid (and session key) when the login did not present one.
@@ -90,21 +44,18 @@ macro_rules! wechat_queries {
             c: &mut Conn,
             i: &WeChatIdentity,
         ) -> StoreResult<bool> {
-            let done = sqlx::query(
-                "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), updated_time = $5, \
-                 session_key_sealed = COALESCE($6, session_key_sealed) \
-                 WHERE organization = $1 AND appid = $2 AND openid = $3",
-            )
-            .bind(&i.organization)
-            .bind(&i.appid)
-            .bind(&i.openid)
-            .bind(&i.unionid)
-            .bind(&i.updated_time)
-            .bind(&i.session_key_sealed)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?;
-            Ok(done.rows_affected() > 0)
+            let sql = "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), \
+                 updated_time = $5, session_key_sealed = COALESCE($6, session_key_sealed) \
+                 WHERE organization = $1 AND appid = $2 AND openid = $3";
+            let args = vec![
+                i.organization.as_str().into(),
+                i.appid.as_str().into(),
+                i.openid.as_str().into(),
+                i.unionid.as_deref().into(),
+                i.updated_time.as_str().into(),
+                i.session_key_sealed.as_deref().into(),
+            ];
+            Ok(execute(c, sql, args).await? > 0)
         }
 
         /// Served by `wechat_identities_user_idx` (organization, user_name).
@@ -114,17 +65,14 @@ macro_rules! wechat_queries {
             appid: &str,
             user_name: &str,
         ) -> StoreResult<u64> {
-            let done = sqlx::query(
-                "DELETE FROM wechat_identities \
-                 WHERE organization = $1 AND appid = $2 AND user_name = $3",
+            let sql = "DELETE FROM wechat_identities \
+                 WHERE organization = $1 AND appid = $2 AND user_name = $3";
+            execute(
+                c,
+                sql,
+                vec![organization.into(), appid.into(), user_name.into()],
             )
-            .bind(organization)
-            .bind(appid)
-            .bind(user_name)
-            .execute(&mut *c)
             .await
-            .map_err(db_error)?;
-            Ok(done.rows_affected())
         }
 
         pub(crate) async fn claim_wechat_code(
@@ -133,17 +81,10 @@ macro_rules! wechat_queries {
             code_hash: &str,
             expires_at: i64,
         ) -> StoreResult<bool> {
-            let done = sqlx::query(
-                "INSERT INTO wechat_code_claims (appid, code_hash, expires_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (appid, code_hash) DO NOTHING",
-            )
-            .bind(appid)
-            .bind(code_hash)
-            .bind(expires_at)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?;
-            Ok(done.rows_affected() == 1)
+            let sql = "INSERT INTO wechat_code_claims (appid, code_hash, expires_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (appid, code_hash) DO NOTHING";
+            let args = vec![appid.into(), code_hash.into(), expires_at.into()];
+            Ok(execute(c, sql, args).await? == 1)
         }
 
         pub(crate) async fn release_wechat_code(
@@ -151,12 +92,8 @@ macro_rules! wechat_queries {
             appid: &str,
             code_hash: &str,
         ) -> StoreResult<()> {
-            sqlx::query("DELETE FROM wechat_code_claims WHERE appid = $1 AND code_hash = $2")
-                .bind(appid)
-                .bind(code_hash)
-                .execute(&mut *c)
-                .await
-                .map_err(db_error)?;
+            let sql = "DELETE FROM wechat_code_claims WHERE appid = $1 AND code_hash = $2";
+            execute(c, sql, vec![appid.into(), code_hash.into()]).await?;
             Ok(())
         }
     };
