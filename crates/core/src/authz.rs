@@ -163,6 +163,35 @@ pub fn require_can_update_user(
     }
 }
 
+/// A PC sign-in by scanning the mini program's code (`wechat_scan`): the person who scans
+/// must be a signed-in, active user of the ticket's organization (a person of another
+/// organization has no account there to sign in to); once scanned, only that same user may
+/// confirm or cancel it (`scanned_by`, `owner/name`; empty while nobody has scanned it).
+pub fn require_can_answer_scan<'a>(
+    principal: &'a Principal,
+    organization: &str,
+    scanned_by: &str,
+) -> Result<&'a User> {
+    let user = principal
+        .user()
+        .filter(|u| u.is_active())
+        .ok_or_else(|| {
+            Error::forbidden("only a signed-in person may answer a sign-in code, not an application")
+        })?;
+    if user.owner != organization {
+        return Err(Error::forbidden(format!(
+            "{} may not sign in to organization {organization}",
+            principal.subject()
+        )));
+    }
+    if !scanned_by.is_empty() && scanned_by != user.id_string() {
+        return Err(Error::forbidden(
+            "this sign-in code was scanned by someone else: only they may answer it",
+        ));
+    }
+    Ok(user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +279,43 @@ mod tests {
         assert!(require_can_update_user(&boss, &target, &["name".to_string()]).is_err());
         let other_boss = user("other", "boss", true);
         assert!(require_can_update_user(&other_boss, &target, &ok).is_err());
+    }
+
+    #[test]
+    fn only_the_scanner_of_the_tickets_organization_answers_a_scan() {
+        let alice = user("acme", "alice", false);
+        let bob = user("acme", "bob", false);
+        let eve = user("other", "eve", false);
+        let global = user("built-in", "admin", true);
+        assert_eq!(
+            require_can_answer_scan(&alice, "acme", "").unwrap().name,
+            "alice"
+        );
+        assert!(require_can_answer_scan(&alice, "acme", "acme/alice").is_ok());
+        // IDOR: Bob answers the ticket Alice scanned; Eve and even a global admin sign
+        // in to an organization they have no account in.
+        for (who, scanned_by) in [(&bob, "acme/alice"), (&eve, ""), (&global, "")] {
+            assert!(matches!(
+                require_can_answer_scan(who, "acme", scanned_by),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        let app = Principal::Application(Box::new(Application {
+            organization: "acme".into(),
+            ..Application::default()
+        }));
+        assert!(require_can_answer_scan(&app, "acme", "").is_err());
+        let mut banned = User {
+            owner: "acme".into(),
+            name: "carl".into(),
+            is_forbidden: true,
+            ..User::default()
+        };
+        banned.is_admin = false;
+        let banned = Principal::User {
+            user: Box::new(banned),
+            credential: Credential::Session,
+        };
+        assert!(require_can_answer_scan(&banned, "acme", "").is_err());
     }
 }

@@ -182,6 +182,7 @@ macro_rules! define_backend {
         use crate::tables::identity_events::IdentityEventRow;
         use crate::tables::organizations::OrganizationRow;
         use crate::tables::providers::ProviderRow;
+        use crate::tables::scan_tickets::ScanTicketRow;
         use crate::tables::sessions::SessionRow;
         use crate::tables::tokens::TokenRow;
         use crate::tables::users::UserRow;
@@ -351,6 +352,10 @@ macro_rules! store_impl {
 
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
                 q::get::<SessionRow>(&mut *self.read().await?, id_hash).await
+            }
+
+            async fn get_scan_ticket(&self, scene: &str) -> StoreResult<Option<ScanTicket>> {
+                q::get::<ScanTicketRow>(&mut *self.read().await?, scene).await
             }
 
             async fn get_wechat_access_token(
@@ -607,6 +612,21 @@ macro_rules! store_tx_impl {
 
             async fn get_session(&mut self, id_hash: &str) -> StoreResult<Option<Session>> {
                 q::get::<SessionRow>(&mut self.0, id_hash).await
+            }
+
+            async fn get_scan_ticket_for_update(
+                &mut self,
+                scene: &str,
+            ) -> StoreResult<Option<ScanTicket>> {
+                q::get_for_update::<ScanTicketRow>(&mut self.0, scene).await
+            }
+
+            async fn insert_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<()> {
+                q::insert::<ScanTicketRow>(&mut self.0, ticket).await
+            }
+
+            async fn update_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<bool> {
+                q::update::<ScanTicketRow>(&mut self.0, ticket).await
             }
 
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {

@@ -15,6 +15,7 @@ pub mod oauth;
 mod oidc;
 mod wechat_binding;
 pub mod wechat_login;
+pub mod wechat_scan;
 pub mod wechat_web;
 
 use std::collections::HashMap;
@@ -38,6 +39,9 @@ pub use manage_users::USER_LIST_FIELDS;
 pub use manage_users::{apply_user_patch, user_patch};
 pub use wechat_login::{
     MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
+};
+pub use wechat_scan::{
+    Requester, SCAN_COOKIE, ScanAction, ScanProgress, ScanStart, ScanView, TICKET_SECONDS,
 };
 pub use wechat_web::{
     SignInButton, WEB_LOGIN_COOKIE, WECHAT_CALLBACK_PATH, WeChatProfile, WeChatWebGrant,

@@ -10,6 +10,7 @@ mod management;
 mod oauth;
 pub(crate) mod token;
 mod wechat;
+mod wechat_scan;
 mod wechat_web;
 mod wellknown;
 
@@ -51,6 +52,9 @@ table! {
     "/api/wechat/verify-signature" => post(wechat::verify_signature);
     "/login/wechat" => get(wechat_web::start);
     "/login/wechat/callback" => get(wechat_web::callback);
+    "/login/wechat/scan" => get(wechat_scan::page);
+    "/login/wechat/scan/status" => get(wechat_scan::status);
+    "/api/wechat/scan-login" => post(wechat_scan::answer);
     // Account
     "/api/login" => post(account::login);
     "/api/logout" => get(account::logout).post(account::logout);

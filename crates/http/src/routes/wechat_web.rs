@@ -25,10 +25,7 @@ pub async fn start(
         Err(ApiError::Http(status, msg)) => return error_page(status, &msg),
         Err(e) => return e.into_response(),
     };
-    let in_wechat = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ua| ua.contains("MicroMessenger"));
+    let in_wechat = user_agent(&headers).contains("MicroMessenger");
     match s
         .core
         .start_wechat_web_login(&qs.request(), &qs.provider, in_wechat, Now::wall_clock())
@@ -83,13 +80,42 @@ fn to_wechat(s: &AppState, start: &WebLoginStart) -> Response {
 /// `SameSite=Lax`: WeChat's redirect back is a cross-site top-level GET, which must carry
 /// it; nothing else cross-site does.
 fn set_cookie(s: &AppState, response: &mut Response, value: &str, max_age: i64) {
-    let cookie = format!(
-        "{WEB_LOGIN_COOKIE}={value}; Path=/login/wechat; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if s.secure_cookies { "; Secure" } else { "" }
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
+    let cookie = SignInCookie {
+        name: WEB_LOGIN_COOKIE,
+        path: "/login/wechat",
+        same_site: "Lax",
+    };
+    cookie.set(s, response, value, max_age);
+}
+
+/// A short-lived HttpOnly cookie of a sign-in in progress.
+pub(crate) struct SignInCookie {
+    pub name: &'static str,
+    pub path: &'static str,
+    pub same_site: &'static str,
+}
+
+impl SignInCookie {
+    pub(crate) fn set(&self, s: &AppState, response: &mut Response, value: &str, max_age: i64) {
+        let cookie = format!(
+            "{}={value}; Path={}; HttpOnly; SameSite={}; Max-Age={max_age}{}",
+            self.name,
+            self.path,
+            self.same_site,
+            if s.secure_cookies { "; Secure" } else { "" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
+}
+
+/// The browser's user agent ("" when it sent none or not as text).
+pub(crate) fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// The value of cookie `name`, if the browser sent it.

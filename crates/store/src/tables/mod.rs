@@ -71,6 +71,7 @@ pub(crate) mod certs;
 pub(crate) mod identity_events;
 pub(crate) mod organizations;
 pub(crate) mod providers;
+pub(crate) mod scan_tickets;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
