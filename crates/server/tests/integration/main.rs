@@ -17,4 +17,5 @@ mod tcp_proxy;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;
+mod wechat_scan;
 mod wechat_web;
