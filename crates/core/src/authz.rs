@@ -172,12 +172,9 @@ pub fn require_can_answer_scan<'a>(
     organization: &str,
     scanned_by: &str,
 ) -> Result<&'a User> {
-    let user = principal
-        .user()
-        .filter(|u| u.is_active())
-        .ok_or_else(|| {
-            Error::forbidden("only a signed-in person may answer a sign-in code, not an application")
-        })?;
+    let user = principal.user().filter(|u| u.is_active()).ok_or_else(|| {
+        Error::forbidden("only a signed-in person may answer a sign-in code, not an application")
+    })?;
     if user.owner != organization {
         return Err(Error::forbidden(format!(
             "{} may not sign in to organization {organization}",

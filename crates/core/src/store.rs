@@ -7,9 +7,8 @@
 use async_trait::async_trait;
 
 use crate::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket, Session,
-    Token,
-    User, WeChatIdentity,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket,
+    Session, Token, User, WeChatIdentity,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -3,9 +3,8 @@
 use std::str::FromStr;
 
 use ferrodoor_core::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket, Session,
-    Token,
-    User, WeChatIdentity,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket,
+    Session, Token, User, WeChatIdentity,
 };
 use ferrodoor_core::store::{ListQuery, Page, StoreResult, StoreTx, WeChatLookup};
 use sqlx::migrate::Migrator;

@@ -249,7 +249,7 @@ pub(crate) enum Finish<'a> {
 }
 
 pub(crate) enum Finished {
-    Token(PendingToken),
+    Token(Box<PendingToken>),
     /// The URL to send the browser to: the relying party's `redirect_uri?code&state`.
     Redirect(String),
 }
@@ -316,7 +316,7 @@ impl Core {
         let Finished::Token(pending) = finished else {
             return Err(Error::Internal("a mini-program login made no token".into()));
         };
-        self.token_response(&app, Some(&user), pending, "", WECHAT_MINIPROGRAM_TAG, now)
+        self.token_response(&app, Some(&user), *pending, "", WECHAT_MINIPROGRAM_TAG, now)
             .await
     }
 
@@ -563,7 +563,7 @@ impl Core {
                     now,
                 );
                 tx.insert_token(&pending.row).await?;
-                Finished::Token(pending)
+                Finished::Token(Box::new(pending))
             }
             Finish::AuthorizationCode(request) => {
                 Finished::Redirect(Self::issue_code(&mut *tx, app, request, &user, now).await?)

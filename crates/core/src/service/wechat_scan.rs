@@ -3,7 +3,7 @@
 //! program (signed in with its own session) shows what is asking and confirms or cancels,
 //! and the page, polling, finishes the relying party's authorization.
 //!
-//! Threat model (docs/wechat-scan-sign-in.md has the long form):
+//! Threat model (docs/wechat-web-and-scan.md has it with the test of each threat):
 //! - Login CSRF / session fixation: the `scene` is public (it is on the screen), so it
 //!   proves nothing. The browser that asked holds a random secret (an HttpOnly cookie, its
 //!   hash in the ticket); only that browser can learn the outcome and finish, so a ticket

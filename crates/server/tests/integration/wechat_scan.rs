@@ -87,7 +87,10 @@ impl Browser {
             return Err((status, text));
         }
         let set = set.expect("the scan page sets the browser's cookie");
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
         self.cookie = Some(set.split(';').next().unwrap().to_string());
         assert!(text.contains("Sign in to Acme &lt;Shop&gt;"), "{text}");
         let b64 = text
@@ -228,44 +231,44 @@ on_both_backends!(
     }
 );
 
-on_both_backends!(
-    a_cancelled_or_expired_ticket_signs_nobody_in,
-    |kit| {
-        let site = setup(kit).await;
-        let alice = phone_of(kit, &site, "alice").await;
-        let mut pc = Browser::new(&kit.base);
-        let scene = pc.open(&site).await.unwrap();
-        assert_eq!(answer(kit, &alice, &scene, "scan").await.0, StatusCode::OK);
-        assert_eq!(answer(kit, &alice, &scene, "cancel").await.0, StatusCode::OK);
-        assert_eq!(pc.status(&scene).await, "cancelled");
-        // Cancelled for good: confirming afterwards changes nothing.
-        assert_eq!(
-            answer(kit, &alice, &scene, "confirm").await.0,
-            StatusCode::CONFLICT
-        );
-        assert_eq!(pc.status(&scene).await, "cancelled");
+on_both_backends!(a_cancelled_or_expired_ticket_signs_nobody_in, |kit| {
+    let site = setup(kit).await;
+    let alice = phone_of(kit, &site, "alice").await;
+    let mut pc = Browser::new(&kit.base);
+    let scene = pc.open(&site).await.unwrap();
+    assert_eq!(answer(kit, &alice, &scene, "scan").await.0, StatusCode::OK);
+    assert_eq!(
+        answer(kit, &alice, &scene, "cancel").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(pc.status(&scene).await, "cancelled");
+    // Cancelled for good: confirming afterwards changes nothing.
+    assert_eq!(
+        answer(kit, &alice, &scene, "confirm").await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(pc.status(&scene).await, "cancelled");
 
-        // An expired ticket (its expiry moved to the past in the database, as time would).
-        let scene = pc.open(&site).await.unwrap();
-        assert_eq!(answer(kit, &alice, &scene, "scan").await.0, StatusCode::OK);
-        let store = kit.db.as_ref().unwrap().store();
-        let mut tx = store.begin().await.unwrap();
-        let mut ticket = tx
-            .get_scan_ticket_for_update(&scene)
-            .await
-            .unwrap()
-            .unwrap();
-        ticket.expires_at = ticket.created_at - 1;
-        assert!(tx.update_scan_ticket(&ticket).await.unwrap());
-        tx.commit().await.unwrap();
-        let (code, body) = answer(kit, &alice, &scene, "confirm").await;
-        assert_eq!(code, StatusCode::BAD_REQUEST);
-        assert!(body["msg"].as_str().unwrap().contains("expired"), "{body}");
-        assert_eq!(pc.status(&scene).await, "expired");
-        // Unknown scenes are 404, not a hint.
-        assert_eq!(pc.poll("no-such-scene").await.0, StatusCode::NOT_FOUND);
-    }
-);
+    // An expired ticket (its expiry moved to the past in the database, as time would).
+    let scene = pc.open(&site).await.unwrap();
+    assert_eq!(answer(kit, &alice, &scene, "scan").await.0, StatusCode::OK);
+    let store = kit.db.as_ref().unwrap().store();
+    let mut tx = store.begin().await.unwrap();
+    let mut ticket = tx
+        .get_scan_ticket_for_update(&scene)
+        .await
+        .unwrap()
+        .unwrap();
+    ticket.expires_at = ticket.created_at - 1;
+    assert!(tx.update_scan_ticket(&ticket).await.unwrap());
+    tx.commit().await.unwrap();
+    let (code, body) = answer(kit, &alice, &scene, "confirm").await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(body["msg"].as_str().unwrap().contains("expired"), "{body}");
+    assert_eq!(pc.status(&scene).await, "expired");
+    // Unknown scenes are 404, not a hint.
+    assert_eq!(pc.poll("no-such-scene").await.0, StatusCode::NOT_FOUND);
+});
 
 on_both_backends!(
     a_ticket_confirmed_for_browser_a_never_signs_in_browser_b,
@@ -279,7 +282,10 @@ on_both_backends!(
         // … and reads the scene off the victim's screen.
         let scene = victim.open(&site).await.unwrap();
         assert_eq!(answer(kit, &alice, &scene, "scan").await.0, StatusCode::OK);
-        assert_eq!(answer(kit, &alice, &scene, "confirm").await.0, StatusCode::OK);
+        assert_eq!(
+            answer(kit, &alice, &scene, "confirm").await.0,
+            StatusCode::OK
+        );
         for b in [&attacker, &Browser::new(&kit.base)] {
             let (code, body) = b.poll(&scene).await;
             assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
