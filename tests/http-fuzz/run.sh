@@ -48,6 +48,7 @@ base="http://127.0.0.1:$port"
 password="fuzz-admin-$(date +%s%N)"
 (cd "$work" && exec env FERRODOOR_LISTEN="127.0.0.1:$port" FERRODOOR_DATABASE_URL="sqlite://$work/ferrodoor.db" \
   FERRODOOR_ADMIN_PASSWORD="$password" FERRODOOR_WECHAT_API_BASE="http://127.0.0.1:$emu_port" \
+  FERRODOOR_RATE_LIMIT_PER_MINUTE=100000 FERRODOOR_RATE_LIMIT_BURST=100000 \
   FERRODOOR_LOG=warn "$bin" serve >"$work/ferrodoor.log" 2>&1) &
 pids+=($!)
 wait_for "$base/api/health"

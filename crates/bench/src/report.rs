@@ -96,7 +96,11 @@ async fn measure_backend(
     emulator: &str,
 ) -> Result<BackendResults> {
     let pg = match backend {
-        Backend::Postgres => Some(ferrodoor_store::testdb::TestDb::postgres().await),
+        Backend::Postgres => Some(
+            ferrodoor_store::testdb::TestDb::postgres()
+                .await
+                .context("no PostgreSQL for the bench: set FERRODOOR_TEST_PG_URL")?,
+        ),
         Backend::Sqlite => None,
     };
     let url = match &pg {

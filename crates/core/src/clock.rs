@@ -26,6 +26,11 @@ impl Now {
         t.format(&Rfc3339).unwrap_or_default()
     }
 
+    /// Reads an RFC 3339 time (Casdoor's format); None when it is not one.
+    pub fn parse_rfc3339(text: &str) -> Option<Now> {
+        OffsetDateTime::parse(text, &Rfc3339).ok().map(Now)
+    }
+
     pub fn plus_seconds(&self, seconds: i64) -> Now {
         Now(self.0 + time::Duration::seconds(seconds))
     }

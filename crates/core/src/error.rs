@@ -87,6 +87,12 @@ pub enum Error {
         failure: UpstreamFailure,
         message: String,
     },
+    /// Too many attempts: refused without looking at them; retry after that many seconds (429).
+    #[error("{message}")]
+    TooManyAttempts {
+        message: String,
+        retry_after_seconds: u64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A bug or a broken invariant: 500. The message is logged, not shown.

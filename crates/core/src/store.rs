@@ -82,6 +82,15 @@ impl std::fmt::Debug for StoredAccessToken {
     }
 }
 
+/// The answer of [`StoreTx::claim_signin_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigninClaim {
+    /// The attempt is counted; its password may be checked.
+    Claimed,
+    /// The account is frozen: its last wrong password was at `last_wrong_at` (unix seconds).
+    Frozen { last_wrong_at: i64 },
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
@@ -303,4 +312,21 @@ pub trait StoreTx: Send {
     /// Removes expired code claims, authorization codes, sessions, scan tickets and tokens
     /// past their refresh expiry.
     async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64>;
+
+    /// Counts a password attempt of the user before its password is checked, in one atomic
+    /// statement (concurrent attempts are all counted, on every node): the user's
+    /// `signin_wrong_times` grows by one (restarts at 1 when the last wrong one was before
+    /// `window_start`) and `last_signin_wrong_time` becomes `now`, unless `limit` attempts
+    /// were counted since `window_start`: then nothing changes and the account is frozen.
+    /// An unknown user answers `Claimed` (there is nothing to count).
+    async fn claim_signin_attempt(
+        &mut self,
+        owner: &str,
+        name: &str,
+        limit: i64,
+        window_start: i64,
+        now: i64,
+    ) -> StoreResult<SigninClaim>;
+    /// A good password: the count starts again from zero.
+    async fn reset_signin_wrong_times(&mut self, owner: &str, name: &str) -> StoreResult<()>;
 }

@@ -55,6 +55,7 @@ pub(crate) fn status_and_message(e: &Error) -> (StatusCode, String) {
         Error::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
         Error::OAuth(o) => (oauth_status(o.code), o.description.clone()),
         Error::Upstream { failure, message } => (upstream_status(*failure), message.clone()),
+        Error::TooManyAttempts { message, .. } => (StatusCode::TOO_MANY_REQUESTS, message.clone()),
         Error::Store(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m.clone()),
         Error::Store(StoreError::Reference(m)) => (StatusCode::CONFLICT, m.clone()),
         Error::Store(StoreError::Invalid(m)) => (
@@ -98,9 +99,39 @@ fn log(e: &Error, status: StatusCode) {
     }
 }
 
+/// Seconds to wait before retrying, for the `Retry-After` of 503s and 429s: what the error
+/// says when it knows (a frozen account), else a short pause.
+fn retry_after(e: Option<&Error>) -> u64 {
+    match e {
+        Some(Error::TooManyAttempts {
+            retry_after_seconds,
+            ..
+        }) => *retry_after_seconds,
+        _ => 5,
+    }
+}
+
+/// What a browser page (the hosted sign-in page) shows for an error: its status, a message
+/// without internals (server errors get a fixed text), and the `Retry-After` seconds.
+pub fn page_error(e: &Error) -> (StatusCode, String, Option<u64>) {
+    let (status, msg) = status_and_message(e);
+    log(e, status);
+    let msg = match status {
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "The service is temporarily unavailable. Please try again in a moment.".to_string()
+        }
+        s if s.is_server_error() => "The server could not complete the sign-in.".to_string(),
+        _ => msg,
+    };
+    let wait = (status == StatusCode::SERVICE_UNAVAILABLE
+        || status == StatusCode::TOO_MANY_REQUESTS)
+        .then(|| retry_after(Some(e)));
+    (status, msg, wait)
+}
+
 /// Headers every error of a class carries: a `WWW-Authenticate` challenge on 401s and a
 /// `Retry-After` hint when trying again later can help.
-fn add_headers(response: &mut Response, status: StatusCode, oauth: bool) {
+fn add_headers(response: &mut Response, status: StatusCode, oauth: bool, error: Option<&Error>) {
     let headers = response.headers_mut();
     if status == StatusCode::UNAUTHORIZED {
         let challenge = if oauth {
@@ -114,22 +145,22 @@ fn add_headers(response: &mut Response, status: StatusCode, oauth: bool) {
         );
     }
     if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after(error)));
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, msg) = match &self {
+        let (status, msg, error) = match &self {
             ApiError::Core(e) => {
                 let (status, msg) = status_and_message(e);
                 log(e, status);
-                (status, msg)
+                (status, msg, Some(e))
             }
-            ApiError::Http(status, msg) => (*status, msg.clone()),
+            ApiError::Http(status, msg) => (*status, msg.clone(), None),
         };
         let mut response = (status, Envelope::error(msg)).into_response();
-        add_headers(&mut response, status, false);
+        add_headers(&mut response, status, false, error);
         response
     }
 }
@@ -146,7 +177,7 @@ impl IntoResponse for OAuthApiError {
             _ if status.is_server_error() && status != StatusCode::INTERNAL_SERVER_ERROR => {
                 "temporarily_unavailable"
             }
-            Error::Upstream { .. } => "temporarily_unavailable",
+            Error::Upstream { .. } | Error::TooManyAttempts { .. } => "temporarily_unavailable",
             _ => "server_error",
         };
         let mut response = (
@@ -154,7 +185,7 @@ impl IntoResponse for OAuthApiError {
             Json(json!({ "error": code, "error_description": description })),
         )
             .into_response();
-        add_headers(&mut response, status, true);
+        add_headers(&mut response, status, true, Some(&self.0));
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -4,6 +4,7 @@
 mod console;
 mod error;
 mod extract;
+pub mod rate_limit;
 mod response;
 mod routes;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     /// WeChat's API base, shown to admins (the console offers a test login when it is the
     /// emulator).
     pub wechat_api_base: String,
+    /// The per-client limit of the costly anonymous endpoints; None: off.
+    pub rate_limit: Option<Arc<rate_limit::ClientRateLimit>>,
 }
 
 impl AppState {
@@ -54,7 +57,13 @@ impl AppState {
             origin,
             core,
             wechat_api_base: String::new(),
+            rate_limit: None,
         }
+    }
+
+    pub fn with_rate_limit(mut self, settings: &rate_limit::RateLimitSettings) -> Self {
+        self.rate_limit = rate_limit::ClientRateLimit::new(settings).map(Arc::new);
+        self
     }
 
     pub fn with_wechat_api_base(mut self, base: &str) -> Self {
@@ -66,6 +75,10 @@ impl AppState {
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     routes::routes()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,

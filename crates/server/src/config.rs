@@ -5,10 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use ferrodoor_core::seal::Secret;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use crate::database_url::DatabaseUrl;
+
+/// Secrets are `Secret`s and the database URL a `DatabaseUrl`: their `Debug` and `Serialize`
+/// cannot show a password or key, so printing the settings (`ferrodoor config`) is safe.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// Address to listen on.
@@ -17,15 +22,18 @@ pub struct Settings {
     /// `http://` + `listen`.
     pub origin: Option<String>,
     /// `sqlite://file.db` (created if missing) or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// PostgreSQL: how long a request waits for a database connection before answering 503
     /// (also how long an unreachable database is retried).
     pub database_acquire_timeout_ms: u64,
+    /// PostgreSQL: how long one statement may take (the server cancels it, the client stops
+    /// waiting) before the request answers 503; bounds a database that went silent.
+    pub database_statement_timeout_ms: u64,
     /// A Casdoor-format `init_data.json` applied at start-up (idempotent).
     pub init_data: Option<PathBuf>,
     /// Password of `built-in/admin` when it is first created; generated and printed once
     /// when unset.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
     /// WeChat's API base URL (point it at `ferrodoor wechat-emulator` offline).
     pub wechat_api_base: String,
     /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`,
@@ -35,7 +43,7 @@ pub struct Settings {
     pub log_format: String,
     /// Base64 of 32 random bytes: seals secrets kept at rest (WeChat session keys). Every
     /// node of a cluster needs the same one. When unset, `secret_key_file` is used.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// Where the secret key is kept when `secret_key` is unset; created (mode 0600) with a
     /// random key on first start.
     pub secret_key_file: PathBuf,
@@ -43,6 +51,15 @@ pub struct Settings {
     /// verify) or `ES256` (much cheaper to sign). Applies to the first start and to
     /// rotations; existing certificates keep theirs.
     pub signing_algorithm: String,
+    /// Requests per minute one client address may send to the costly anonymous endpoints
+    /// (token endpoint, sign-in, the hosted sign-in page, WeChat binding); 0 turns the
+    /// limit off.
+    pub rate_limit_per_minute: u32,
+    /// Requests one client address may send at once before that pace applies.
+    pub rate_limit_burst: u32,
+    /// Comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    pub trusted_proxies: String,
 }
 
 impl Default for Settings {
@@ -52,6 +69,7 @@ impl Default for Settings {
             origin: None,
             database_url: "sqlite://ferrodoor.db".into(),
             database_acquire_timeout_ms: 5_000,
+            database_statement_timeout_ms: 5_000,
             init_data: None,
             admin_password: None,
             wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
@@ -60,6 +78,9 @@ impl Default for Settings {
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
             signing_algorithm: "RS256".into(),
+            rate_limit_per_minute: 60,
+            rate_limit_burst: 20,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -84,6 +105,7 @@ impl Settings {
             "origin",
             "database_url",
             "database_acquire_timeout_ms",
+            "database_statement_timeout_ms",
             "init_data",
             "admin_password",
             "wechat_api_base",
@@ -92,6 +114,9 @@ impl Settings {
             "secret_key",
             "secret_key_file",
             "signing_algorithm",
+            "rate_limit_per_minute",
+            "rate_limit_burst",
+            "trusted_proxies",
         ]));
         let settings: Settings = figment.extract().context("invalid configuration")?;
         settings.validate()?;
@@ -109,8 +134,12 @@ impl Settings {
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
         self.key_algorithm()?;
+        self.rate_limit_settings()?;
         if self.database_acquire_timeout_ms == 0 {
             bail!("database_acquire_timeout_ms must be positive");
+        }
+        if self.database_statement_timeout_ms == 0 {
+            bail!("database_statement_timeout_ms must be positive");
         }
         if let Some(origin) = &self.origin {
             let url = url::Url::parse(origin)
@@ -134,7 +163,7 @@ impl Settings {
             })
         };
         if let Some(key) = &self.secret_key {
-            return decode(key, "FERRODOOR_SECRET_KEY");
+            return decode(key.expose(), "FERRODOOR_SECRET_KEY");
         }
         let path = &self.secret_key_file;
         if path.exists() {
@@ -150,9 +179,28 @@ impl Settings {
         Ok(key)
     }
 
+    pub fn rate_limit_settings(&self) -> Result<ferrodoor_http::rate_limit::RateLimitSettings> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .with_context(|| format!("trusted proxy {p:?} is not an IP address"))
+            })
+            .collect::<Result<_>>()?;
+        Ok(ferrodoor_http::rate_limit::RateLimitSettings {
+            per_minute: self.rate_limit_per_minute,
+            burst: self.rate_limit_burst,
+            trusted_proxies,
+        })
+    }
+
     pub fn pool_settings(&self) -> ferrodoor_store::PoolSettings {
         ferrodoor_store::PoolSettings {
             acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
+            statement_timeout: std::time::Duration::from_millis(self.database_statement_timeout_ms),
         }
     }
 
@@ -296,7 +344,7 @@ mod tests {
             jail.set_env("FERRODOOR_DATABASE_URL", "postgres://u@h/db");
             let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
             assert_eq!(s.origin(), "https://from-env.example");
-            assert_eq!(s.database_url, "postgres://u@h/db");
+            assert_eq!(s.database_url.expose(), "postgres://u@h/db");
             assert_eq!(s.log_format, "json");
             assert_eq!(s.database_acquire_timeout_ms, 5_000);
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
@@ -308,6 +356,15 @@ mod tests {
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "0");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             jail.set_env("FERRODOOR_DATABASE_ACQUIRE_TIMEOUT_MS", "1500");
+            jail.set_env("FERRODOOR_RATE_LIMIT_PER_MINUTE", "5");
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "10.0.0.1, ::1");
+            let s = Settings::load(None, Path::new("app.conf")).map_err(|e| e.to_string())?;
+            let limit = s.rate_limit_settings().map_err(|e| e.to_string())?;
+            assert_eq!((limit.per_minute, limit.burst), (5, 20));
+            assert_eq!(limit.trusted_proxies.len(), 2);
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "10.0.0.0/8");
+            assert!(Settings::load(None, Path::new("app.conf")).is_err());
+            jail.set_env("FERRODOOR_TRUSTED_PROXIES", "");
             jail.set_env("FERRODOOR_LISTEN", "nonsense");
             assert!(Settings::load(None, Path::new("app.conf")).is_err());
             Ok(())
@@ -348,6 +405,20 @@ mod tests {
             ..Settings::default()
         };
         assert!(short.resolve_secret_key().is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let settings = Settings {
+            database_url: "postgres://u:url-pw@h/db?password=query-pw".into(),
+            admin_password: Some("admin-pw".into()),
+            secret_key: Some("the-secret-key".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?} {settings:#?}");
+        for secret in ["url-pw", "query-pw", "admin-pw", "the-secret-key"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

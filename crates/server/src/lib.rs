@@ -2,6 +2,7 @@
 //! serve` starts (on a loopback port of their own).
 
 pub mod config;
+mod database_url;
 mod shared_tokens;
 mod wechat_gateway;
 
@@ -26,23 +27,15 @@ use wechat_gateway::HttpWeChatGateway;
 /// Opens the database named in the settings and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
     let database_url = &settings.database_url;
-    let db = ferrodoor_store::Database::connect_with(database_url, settings.pool_settings())
-        .await
-        .with_context(|| format!("opening the database {}", redact(database_url)))?;
+    let db =
+        ferrodoor_store::Database::connect_with(database_url.expose(), settings.pool_settings())
+            .await
+            .with_context(|| format!("opening the database {database_url}"))?;
     db.migrate().await.context("migrating the database")?;
     Ok(db.store())
 }
 
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
+pub use database_url::redact;
 
 /// A running server: where it listens, and how to stop it.
 pub struct RunningServer {
@@ -96,7 +89,13 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         },
     )?);
     let generated_admin_password = core
-        .bootstrap(settings.admin_password.clone(), Now::wall_clock())
+        .bootstrap(
+            settings
+                .admin_password
+                .as_ref()
+                .map(|p| p.expose().to_string()),
+            Now::wall_clock(),
+        )
         .await?;
     if let Some(path) = &settings.init_data {
         let text = std::fs::read_to_string(path)
@@ -112,7 +111,9 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
     }
     spawn_purger(core.clone());
     let app = ferrodoor_http::router(
-        AppState::new(core.clone()).with_wechat_api_base(&settings.wechat_api_base),
+        AppState::new(core.clone())
+            .with_wechat_api_base(&settings.wechat_api_base)
+            .with_rate_limit(&settings.rate_limit_settings()?),
     );
     let (shutdown, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {

@@ -30,7 +30,9 @@ macro_rules! define_backend {
             use ferrodoor_core::entity::{
                 Application, AuthorizationCode, Cert, IdentityEvent, Token, User, WeChatIdentity,
             };
-            use ferrodoor_core::store::{ListQuery, Page, StoreError, StoreResult, WeChatLookup};
+            use ferrodoor_core::store::{
+                ListQuery, Page, SigninClaim, StoreError, StoreResult, WeChatLookup,
+            };
 
             /// A [`Table`] whose row this backend decodes.
             pub(crate) trait Row:
@@ -193,18 +195,41 @@ macro_rules! define_backend {
         pub(crate) struct Backend {
             pub(crate) reader: sqlx::Pool<Db>,
             pub(crate) writer: sqlx::Pool<Db>,
+            /// How long one statement may take before it answers `Unavailable`; None: unbounded.
+            pub(crate) statement_timeout: Option<std::time::Duration>,
         }
 
         impl Backend {
             async fn read(
                 &self,
             ) -> ferrodoor_core::store::StoreResult<sqlx::pool::PoolConnection<Db>> {
-                self.reader.acquire().await.map_err(crate::error::db_error)
+                // A silent database hangs the pool's liveness ping too: bounded like a statement.
+                let acquire = async { self.reader.acquire().await.map_err(crate::error::db_error) };
+                bounded(self.statement_timeout, acquire).await
             }
         }
 
-        /// A transaction; dropping it without `commit` rolls it back.
-        pub(crate) struct Tx(sqlx::Transaction<'static, Db>);
+        /// A transaction and its statements' bound; dropping it without `commit` rolls it back.
+        pub(crate) struct Tx(sqlx::Transaction<'static, Db>, Option<std::time::Duration>);
+
+        /// Bounds one statement on the client side too: a database that stopped answering
+        /// (connection open, nothing comes back) cannot hold a request longer than this.
+        async fn bounded<T>(
+            limit: Option<std::time::Duration>,
+            statement: impl std::future::Future<Output = StoreResult<T>>,
+        ) -> StoreResult<T> {
+            let Some(limit) = limit else {
+                return statement.await;
+            };
+            tokio::time::timeout(limit, statement)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ferrodoor_core::store::StoreError::Unavailable(format!(
+                        "the database did not answer within {} ms",
+                        limit.as_millis()
+                    )))
+                })
+        }
 
         crate::backend::store_impl!();
         crate::backend::store_tx_impl!();
@@ -218,19 +243,24 @@ macro_rules! store_impl {
         #[async_trait::async_trait]
         impl ferrodoor_core::store::Store for Backend {
             async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
-                let tx = self
-                    .writer
-                    .begin_with(BEGIN)
-                    .await
-                    .map_err(crate::error::db_error)?;
-                Ok(Box::new(Tx(tx)))
+                let begin = async {
+                    self.writer
+                        .begin_with(BEGIN)
+                        .await
+                        .map_err(crate::error::db_error)
+                };
+                let tx = bounded(self.statement_timeout, begin).await?;
+                Ok(Box::new(Tx(tx, self.statement_timeout)))
             }
 
             async fn ping(&self) -> StoreResult<()> {
-                sqlx::query("SELECT 1")
-                    .execute(&mut *self.read().await?)
-                    .await
-                    .map_err(crate::error::db_error)?;
+                let ping = async {
+                    sqlx::query("SELECT 1")
+                        .execute(&mut *self.read().await?)
+                        .await
+                        .map_err(crate::error::db_error)
+                };
+                bounded(self.statement_timeout, ping).await?;
                 Ok(())
             }
 
@@ -239,25 +269,41 @@ macro_rules! store_impl {
             }
 
             async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>> {
-                q::get::<OrganizationRow>(&mut *self.read().await?, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<OrganizationRow>(&mut *self.read().await?, name),
+                )
+                .await
             }
 
             async fn list_organizations(
                 &self,
                 query: &ListQuery,
             ) -> StoreResult<Page<Organization>> {
-                q::list::<OrganizationRow>(&mut *self.read().await?, None, query).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<OrganizationRow>(&mut *self.read().await?, None, query),
+                )
+                .await
             }
 
             async fn get_application(&self, name: &str) -> StoreResult<Option<Application>> {
-                q::get::<ApplicationRow>(&mut *self.read().await?, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<ApplicationRow>(&mut *self.read().await?, name),
+                )
+                .await
             }
 
             async fn get_application_by_client_id(
                 &self,
                 client_id: &str,
             ) -> StoreResult<Option<Application>> {
-                q::get_application_by_client_id(&mut *self.read().await?, client_id).await
+                bounded(
+                    self.statement_timeout,
+                    q::get_application_by_client_id(&mut *self.read().await?, client_id),
+                )
+                .await
             }
 
             async fn list_applications(
@@ -266,11 +312,19 @@ macro_rules! store_impl {
                 query: &ListQuery,
             ) -> StoreResult<Page<Application>> {
                 let scope = organization.map(|o| ("organization", o));
-                q::list::<ApplicationRow>(&mut *self.read().await?, scope, query).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<ApplicationRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
             }
 
             async fn get_provider(&self, name: &str) -> StoreResult<Option<Provider>> {
-                q::get::<ProviderRow>(&mut *self.read().await?, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<ProviderRow>(&mut *self.read().await?, name),
+                )
+                .await
             }
 
             async fn list_providers(
@@ -279,15 +333,27 @@ macro_rules! store_impl {
                 query: &ListQuery,
             ) -> StoreResult<Page<Provider>> {
                 let scope = owner.map(|o| ("owner", o));
-                q::list::<ProviderRow>(&mut *self.read().await?, scope, query).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<ProviderRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
             }
 
             async fn get_user(&self, owner: &str, name: &str) -> StoreResult<Option<User>> {
-                q::get::<UserRow>(&mut *self.read().await?, (owner, name)).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<UserRow>(&mut *self.read().await?, (owner, name)),
+                )
+                .await
             }
 
             async fn get_user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
-                q::get_user_by_id(&mut *self.read().await?, id).await
+                bounded(
+                    self.statement_timeout,
+                    q::get_user_by_id(&mut *self.read().await?, id),
+                )
+                .await
             }
 
             async fn list_users(
@@ -296,14 +362,22 @@ macro_rules! store_impl {
                 query: &ListQuery,
             ) -> StoreResult<Page<User>> {
                 let scope = owner.map(|o| ("owner", o));
-                q::list::<UserRow>(&mut *self.read().await?, scope, query).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<UserRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
             }
 
             async fn find_user_by_wechat(
                 &self,
                 lookup: WeChatLookup<'_>,
             ) -> StoreResult<Option<User>> {
-                q::find_user_by_wechat(&mut *self.read().await?, lookup).await
+                bounded(
+                    self.statement_timeout,
+                    q::find_user_by_wechat(&mut *self.read().await?, lookup),
+                )
+                .await
             }
 
             async fn list_wechat_identities(
@@ -311,7 +385,11 @@ macro_rules! store_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Vec<WeChatIdentity>> {
-                q::list_wechat_identities(&mut *self.read().await?, owner, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::list_wechat_identities(&mut *self.read().await?, owner, name),
+                )
+                .await
             }
 
             async fn list_identity_events(
@@ -319,26 +397,46 @@ macro_rules! store_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Vec<IdentityEvent>> {
-                q::list_identity_events(&mut *self.read().await?, owner, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::list_identity_events(&mut *self.read().await?, owner, name),
+                )
+                .await
             }
 
             async fn get_cert(&self, name: &str) -> StoreResult<Option<Cert>> {
-                q::get::<CertRow>(&mut *self.read().await?, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<CertRow>(&mut *self.read().await?, name),
+                )
+                .await
             }
 
             async fn list_certs(&self) -> StoreResult<Vec<Cert>> {
-                q::list_certs(&mut *self.read().await?).await
+                bounded(
+                    self.statement_timeout,
+                    q::list_certs(&mut *self.read().await?),
+                )
+                .await
             }
 
             async fn get_token(&self, name: &str) -> StoreResult<Option<Token>> {
-                q::get::<TokenRow>(&mut *self.read().await?, name).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<TokenRow>(&mut *self.read().await?, name),
+                )
+                .await
             }
 
             async fn get_token_by_refresh_hash(
                 &self,
                 refresh_token_hash: &str,
             ) -> StoreResult<Option<Token>> {
-                q::get_token_by_refresh_hash(&mut *self.read().await?, refresh_token_hash).await
+                bounded(
+                    self.statement_timeout,
+                    q::get_token_by_refresh_hash(&mut *self.read().await?, refresh_token_hash),
+                )
+                .await
             }
 
             async fn list_tokens(
@@ -347,11 +445,19 @@ macro_rules! store_impl {
                 query: &ListQuery,
             ) -> StoreResult<Page<Token>> {
                 let scope = organization.map(|o| ("organization", o));
-                q::list::<TokenRow>(&mut *self.read().await?, scope, query).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<TokenRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
             }
 
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-                q::get::<SessionRow>(&mut *self.read().await?, id_hash).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<SessionRow>(&mut *self.read().await?, id_hash),
+                )
+                .await
             }
 
             async fn get_scan_ticket(&self, scene: &str) -> StoreResult<Option<ScanTicket>> {
@@ -362,7 +468,11 @@ macro_rules! store_impl {
                 &self,
                 appid: &str,
             ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
-                q::get::<AccessTokenRow>(&mut *self.read().await?, appid).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<AccessTokenRow>(&mut *self.read().await?, appid),
+                )
+                .await
             }
         }
     };
@@ -375,87 +485,103 @@ macro_rules! store_tx_impl {
         #[async_trait::async_trait]
         impl StoreTx for Tx {
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.0.commit().await.map_err(crate::error::db_error)
+                let limit = self.1;
+                bounded(limit, async {
+                    self.0.commit().await.map_err(crate::error::db_error)
+                })
+                .await
             }
 
             async fn get_organization(&mut self, name: &str) -> StoreResult<Option<Organization>> {
-                q::get::<OrganizationRow>(&mut self.0, name).await
+                bounded(self.1, q::get::<OrganizationRow>(&mut self.0, name)).await
             }
 
             async fn get_organization_for_update(
                 &mut self,
                 name: &str,
             ) -> StoreResult<Option<Organization>> {
-                q::get_for_update::<OrganizationRow>(&mut self.0, name).await
+                bounded(
+                    self.1,
+                    q::get_for_update::<OrganizationRow>(&mut self.0, name),
+                )
+                .await
             }
 
             async fn insert_organization(&mut self, org: &Organization) -> StoreResult<()> {
-                q::insert::<OrganizationRow>(&mut self.0, org).await
+                bounded(self.1, q::insert::<OrganizationRow>(&mut self.0, org)).await
             }
 
             async fn update_organization(&mut self, org: &Organization) -> StoreResult<bool> {
-                q::update::<OrganizationRow>(&mut self.0, org).await
+                bounded(self.1, q::update::<OrganizationRow>(&mut self.0, org)).await
             }
 
             async fn delete_organization(&mut self, name: &str) -> StoreResult<bool> {
-                q::delete_organization(&mut self.0, name).await
+                bounded(self.1, q::delete_organization(&mut self.0, name)).await
             }
 
             async fn get_application(&mut self, name: &str) -> StoreResult<Option<Application>> {
-                q::get::<ApplicationRow>(&mut self.0, name).await
+                bounded(self.1, q::get::<ApplicationRow>(&mut self.0, name)).await
             }
 
             async fn get_application_for_update(
                 &mut self,
                 name: &str,
             ) -> StoreResult<Option<Application>> {
-                q::get_for_update::<ApplicationRow>(&mut self.0, name).await
+                bounded(
+                    self.1,
+                    q::get_for_update::<ApplicationRow>(&mut self.0, name),
+                )
+                .await
             }
 
             async fn get_application_by_client_id(
                 &mut self,
                 client_id: &str,
             ) -> StoreResult<Option<Application>> {
-                q::get_application_by_client_id(&mut self.0, client_id).await
+                bounded(
+                    self.1,
+                    q::get_application_by_client_id(&mut self.0, client_id),
+                )
+                .await
             }
 
             async fn insert_application(&mut self, app: &Application) -> StoreResult<()> {
-                q::insert::<ApplicationRow>(&mut self.0, app).await
+                bounded(self.1, q::insert::<ApplicationRow>(&mut self.0, app)).await
             }
 
             async fn update_application(&mut self, app: &Application) -> StoreResult<bool> {
-                q::update::<ApplicationRow>(&mut self.0, app).await
+                bounded(self.1, q::update::<ApplicationRow>(&mut self.0, app)).await
             }
 
             async fn delete_application(&mut self, name: &str) -> StoreResult<bool> {
-                q::delete::<ApplicationRow>(&mut self.0, name).await
+                bounded(self.1, q::delete::<ApplicationRow>(&mut self.0, name)).await
             }
 
             async fn get_provider(&mut self, name: &str) -> StoreResult<Option<Provider>> {
-                q::get::<ProviderRow>(&mut self.0, name).await
+                bounded(self.1, q::get::<ProviderRow>(&mut self.0, name)).await
             }
 
             async fn get_provider_for_update(
                 &mut self,
                 name: &str,
             ) -> StoreResult<Option<Provider>> {
-                q::get_for_update::<ProviderRow>(&mut self.0, name).await
+                bounded(self.1, q::get_for_update::<ProviderRow>(&mut self.0, name)).await
             }
 
             async fn insert_provider(&mut self, provider: &Provider) -> StoreResult<()> {
-                q::insert::<ProviderRow>(&mut self.0, provider).await
+                bounded(self.1, q::insert::<ProviderRow>(&mut self.0, provider)).await
             }
 
             async fn update_provider(&mut self, provider: &Provider) -> StoreResult<bool> {
-                q::update::<ProviderRow>(&mut self.0, provider).await
+                bounded(self.1, q::update::<ProviderRow>(&mut self.0, provider)).await
             }
 
             async fn delete_provider(&mut self, name: &str) -> StoreResult<bool> {
-                q::delete::<ProviderRow>(&mut self.0, name).await
+                bounded(self.1, q::delete::<ProviderRow>(&mut self.0, name)).await
             }
 
             async fn get_user(&mut self, owner: &str, name: &str) -> StoreResult<Option<User>> {
-                q::get::<UserRow>(&mut self.0, (owner, name)).await
+                bounded(self.1, q::get::<UserRow>(&mut self.0, (owner, name))).await
             }
 
             async fn get_user_for_update(
@@ -463,30 +589,34 @@ macro_rules! store_tx_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Option<User>> {
-                q::get_for_update::<UserRow>(&mut self.0, (owner, name)).await
+                bounded(
+                    self.1,
+                    q::get_for_update::<UserRow>(&mut self.0, (owner, name)),
+                )
+                .await
             }
 
             async fn get_user_by_id(&mut self, id: &str) -> StoreResult<Option<User>> {
-                q::get_user_by_id(&mut self.0, id).await
+                bounded(self.1, q::get_user_by_id(&mut self.0, id)).await
             }
 
             async fn find_user_by_wechat(
                 &mut self,
                 lookup: WeChatLookup<'_>,
             ) -> StoreResult<Option<User>> {
-                q::find_user_by_wechat(&mut self.0, lookup).await
+                bounded(self.1, q::find_user_by_wechat(&mut self.0, lookup)).await
             }
 
             async fn insert_user(&mut self, user: &User) -> StoreResult<()> {
-                q::insert::<UserRow>(&mut self.0, user).await
+                bounded(self.1, q::insert::<UserRow>(&mut self.0, user)).await
             }
 
             async fn update_user(&mut self, user: &User) -> StoreResult<bool> {
-                q::update::<UserRow>(&mut self.0, user).await
+                bounded(self.1, q::update::<UserRow>(&mut self.0, user)).await
             }
 
             async fn delete_user(&mut self, owner: &str, name: &str) -> StoreResult<bool> {
-                q::delete_user(&mut self.0, owner, name).await
+                bounded(self.1, q::delete_user(&mut self.0, owner, name)).await
             }
 
             async fn list_wechat_identities(
@@ -494,21 +624,25 @@ macro_rules! store_tx_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Vec<WeChatIdentity>> {
-                q::list_wechat_identities(&mut self.0, owner, name).await
+                bounded(self.1, q::list_wechat_identities(&mut self.0, owner, name)).await
             }
 
             async fn insert_wechat_identity(
                 &mut self,
                 identity: &WeChatIdentity,
             ) -> StoreResult<()> {
-                q::insert::<WeChatIdentityRow>(&mut self.0, identity).await
+                bounded(
+                    self.1,
+                    q::insert::<WeChatIdentityRow>(&mut self.0, identity),
+                )
+                .await
             }
 
             async fn touch_wechat_identity(
                 &mut self,
                 identity: &WeChatIdentity,
             ) -> StoreResult<bool> {
-                q::touch_wechat_identity(&mut self.0, identity).await
+                bounded(self.1, q::touch_wechat_identity(&mut self.0, identity)).await
             }
 
             async fn delete_wechat_identities(
@@ -517,11 +651,15 @@ macro_rules! store_tx_impl {
                 appid: &str,
                 user_name: &str,
             ) -> StoreResult<u64> {
-                q::delete_wechat_identities(&mut self.0, organization, appid, user_name).await
+                bounded(
+                    self.1,
+                    q::delete_wechat_identities(&mut self.0, organization, appid, user_name),
+                )
+                .await
             }
 
             async fn insert_identity_event(&mut self, event: &IdentityEvent) -> StoreResult<()> {
-                q::insert::<IdentityEventRow>(&mut self.0, event).await
+                bounded(self.1, q::insert::<IdentityEventRow>(&mut self.0, event)).await
             }
 
             async fn find_user_by_phone(
@@ -529,7 +667,7 @@ macro_rules! store_tx_impl {
                 owner: &str,
                 phone: &str,
             ) -> StoreResult<Option<User>> {
-                q::find_user_by_phone(&mut self.0, owner, phone).await
+                bounded(self.1, q::find_user_by_phone(&mut self.0, owner, phone)).await
             }
 
             async fn claim_wechat_code(
@@ -538,7 +676,11 @@ macro_rules! store_tx_impl {
                 code_hash: &str,
                 expires_at: i64,
             ) -> StoreResult<bool> {
-                q::claim_wechat_code(&mut self.0, appid, code_hash, expires_at).await
+                bounded(
+                    self.1,
+                    q::claim_wechat_code(&mut self.0, appid, code_hash, expires_at),
+                )
+                .await
             }
 
             async fn release_wechat_code(
@@ -546,60 +688,68 @@ macro_rules! store_tx_impl {
                 appid: &str,
                 code_hash: &str,
             ) -> StoreResult<()> {
-                q::release_wechat_code(&mut self.0, appid, code_hash).await
+                bounded(
+                    self.1,
+                    q::release_wechat_code(&mut self.0, appid, code_hash),
+                )
+                .await
             }
 
             async fn get_cert(&mut self, name: &str) -> StoreResult<Option<Cert>> {
-                q::get::<CertRow>(&mut self.0, name).await
+                bounded(self.1, q::get::<CertRow>(&mut self.0, name)).await
             }
 
             async fn insert_cert(&mut self, cert: &Cert) -> StoreResult<()> {
-                q::insert::<CertRow>(&mut self.0, cert).await
+                bounded(self.1, q::insert::<CertRow>(&mut self.0, cert)).await
             }
 
             async fn update_cert(&mut self, cert: &Cert) -> StoreResult<bool> {
-                q::update::<CertRow>(&mut self.0, cert).await
+                bounded(self.1, q::update::<CertRow>(&mut self.0, cert)).await
             }
 
             async fn get_token(&mut self, name: &str) -> StoreResult<Option<Token>> {
-                q::get::<TokenRow>(&mut self.0, name).await
+                bounded(self.1, q::get::<TokenRow>(&mut self.0, name)).await
             }
 
             async fn get_token_by_refresh_hash(
                 &mut self,
                 refresh_token_hash: &str,
             ) -> StoreResult<Option<Token>> {
-                q::get_token_by_refresh_hash(&mut self.0, refresh_token_hash).await
+                bounded(
+                    self.1,
+                    q::get_token_by_refresh_hash(&mut self.0, refresh_token_hash),
+                )
+                .await
             }
 
             async fn insert_token(&mut self, token: &Token) -> StoreResult<()> {
-                q::insert::<TokenRow>(&mut self.0, token).await
+                bounded(self.1, q::insert::<TokenRow>(&mut self.0, token)).await
             }
 
             async fn revoke_token(&mut self, name: &str) -> StoreResult<bool> {
-                q::revoke_token(&mut self.0, name).await
+                bounded(self.1, q::revoke_token(&mut self.0, name)).await
             }
 
             async fn revoke_user_tokens(&mut self, owner: &str, name: &str) -> StoreResult<u64> {
-                q::revoke_user_tokens(&mut self.0, owner, name).await
+                bounded(self.1, q::revoke_user_tokens(&mut self.0, owner, name)).await
             }
 
             async fn revoke_token_family(&mut self, family: &str) -> StoreResult<u64> {
-                q::revoke_token_family(&mut self.0, family).await
+                bounded(self.1, q::revoke_token_family(&mut self.0, family)).await
             }
 
             async fn insert_authorization_code(
                 &mut self,
                 code: &AuthorizationCode,
             ) -> StoreResult<()> {
-                q::insert::<AuthorizationCodeRow>(&mut self.0, code).await
+                bounded(self.1, q::insert::<AuthorizationCodeRow>(&mut self.0, code)).await
             }
 
             async fn use_authorization_code(
                 &mut self,
                 code_hash: &str,
             ) -> StoreResult<Option<AuthorizationCode>> {
-                q::use_authorization_code(&mut self.0, code_hash).await
+                bounded(self.1, q::use_authorization_code(&mut self.0, code_hash)).await
             }
 
             async fn set_authorization_code_token(
@@ -607,11 +757,15 @@ macro_rules! store_tx_impl {
                 code_hash: &str,
                 token_name: &str,
             ) -> StoreResult<()> {
-                q::set_authorization_code_token(&mut self.0, code_hash, token_name).await
+                bounded(
+                    self.1,
+                    q::set_authorization_code_token(&mut self.0, code_hash, token_name),
+                )
+                .await
             }
 
             async fn get_session(&mut self, id_hash: &str) -> StoreResult<Option<Session>> {
-                q::get::<SessionRow>(&mut self.0, id_hash).await
+                bounded(self.1, q::get::<SessionRow>(&mut self.0, id_hash)).await
             }
 
             async fn get_scan_ticket_for_update(
@@ -630,18 +784,18 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
-                q::insert::<SessionRow>(&mut self.0, session).await
+                bounded(self.1, q::insert::<SessionRow>(&mut self.0, session)).await
             }
 
             async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool> {
-                q::delete::<SessionRow>(&mut self.0, id_hash).await
+                bounded(self.1, q::delete::<SessionRow>(&mut self.0, id_hash)).await
             }
 
             async fn get_wechat_access_token(
                 &mut self,
                 appid: &str,
             ) -> StoreResult<Option<ferrodoor_core::store::StoredAccessToken>> {
-                q::get::<AccessTokenRow>(&mut self.0, appid).await
+                bounded(self.1, q::get::<AccessTokenRow>(&mut self.0, appid)).await
             }
 
             async fn lease_wechat_access_token(
@@ -651,7 +805,11 @@ macro_rules! store_tx_impl {
                 now: i64,
                 until: i64,
             ) -> StoreResult<bool> {
-                q::lease_wechat_access_token(&mut self.0, appid, version, now, until).await
+                bounded(
+                    self.1,
+                    q::lease_wechat_access_token(&mut self.0, appid, version, now, until),
+                )
+                .await
             }
 
             async fn store_wechat_access_token(
@@ -661,8 +819,17 @@ macro_rules! store_tx_impl {
                 token_sealed: &str,
                 expires_at: i64,
             ) -> StoreResult<Option<i64>> {
-                q::store_wechat_access_token(&mut self.0, appid, version, token_sealed, expires_at)
-                    .await
+                bounded(
+                    self.1,
+                    q::store_wechat_access_token(
+                        &mut self.0,
+                        appid,
+                        version,
+                        token_sealed,
+                        expires_at,
+                    ),
+                )
+                .await
             }
 
             async fn release_wechat_access_token(
@@ -670,11 +837,42 @@ macro_rules! store_tx_impl {
                 appid: &str,
                 version: i64,
             ) -> StoreResult<()> {
-                q::release_wechat_access_token(&mut self.0, appid, version).await
+                bounded(
+                    self.1,
+                    q::release_wechat_access_token(&mut self.0, appid, version),
+                )
+                .await
             }
 
             async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64> {
-                q::purge_expired(&mut self.0, now_unix).await
+                bounded(self.1, q::purge_expired(&mut self.0, now_unix)).await
+            }
+
+            async fn claim_signin_attempt(
+                &mut self,
+                owner: &str,
+                name: &str,
+                limit: i64,
+                window_start: i64,
+                now: i64,
+            ) -> StoreResult<SigninClaim> {
+                bounded(
+                    self.1,
+                    q::claim_signin_attempt(&mut self.0, owner, name, limit, window_start, now),
+                )
+                .await
+            }
+
+            async fn reset_signin_wrong_times(
+                &mut self,
+                owner: &str,
+                name: &str,
+            ) -> StoreResult<()> {
+                bounded(
+                    self.1,
+                    q::reset_signin_wrong_times(&mut self.0, owner, name),
+                )
+                .await
             }
         }
     };

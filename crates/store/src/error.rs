@@ -41,12 +41,14 @@ pub(crate) fn migrate_error(err: sqlx::migrate::MigrateError) -> StoreError {
 
 /// Database error codes that mean "not now" rather than "never". PostgreSQL (SQLSTATE, always
 /// five characters): connection exceptions (class 08), shutting down / not accepting
-/// connections (57P01..57P03), too many connections (53300). SQLite (a number, the primary
+/// connections (57P01..57P03), too many connections (53300), a statement cancelled by
+/// `statement_timeout` (57014). SQLite (a number, the primary
 /// code in the low byte of the extended one): BUSY, LOCKED, IOERR, FULL, CANTOPEN.
 fn is_unavailable_code(code: Option<&str>) -> bool {
     let Some(code) = code else { return false };
     if code.len() == 5 {
-        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300");
+        return code.starts_with("08")
+            || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "57014");
     }
     match code.parse::<u32>() {
         Ok(n) => matches!(n & 0xff, 5 | 6 | 10 | 13 | 14),

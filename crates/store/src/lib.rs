@@ -16,7 +16,8 @@
 //!   reads use a separate pool of 4 read-only connections.
 //! - PostgreSQL uses one pool of 16 connections; acquiring one times out after 5 s (see
 //!   [`PoolSettings`]), so an unreachable database answers [`StoreError::Unavailable`] (503)
-//!   quickly. Connections broken while the database was away are replaced on their next
+//!   quickly; so does a statement that runs (or waits for an answer) longer than the
+//!   statement timeout (5 s). Connections broken while the database was away are replaced on their next
 //!   use, so the pool recovers by itself.
 //!
 //! Migrations are SQL files under `migrations/<backend>/`, embedded in the binary.
@@ -58,12 +59,19 @@ pub struct PoolSettings {
     /// PostgreSQL: how long a request waits for a connection (also when the database cannot
     /// be reached) before answering [`StoreError::Unavailable`].
     pub acquire_timeout: Duration,
+    /// PostgreSQL: how long one statement may run, bounded on both sides: the server cancels
+    /// it (`statement_timeout`) and the client stops waiting, so a database that went silent
+    /// (connection open, no answer) answers [`StoreError::Unavailable`] after it rather than
+    /// holding the request. SQLite runs in the process: its statements are bounded by the
+    /// busy timeout and the writer queue.
+    pub statement_timeout: Duration,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
         }
     }
 }

@@ -6,7 +6,7 @@ use ferrodoor_core::entity::{
     Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket,
     Session, Token, User, WeChatIdentity,
 };
-use ferrodoor_core::store::{ListQuery, Page, StoreResult, StoreTx, WeChatLookup};
+use ferrodoor_core::store::{ListQuery, Page, SigninClaim, StoreResult, StoreTx, WeChatLookup};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -28,24 +28,29 @@ const MAX_CONNECTIONS: u32 = 16;
 
 /// The acquire timeout also bounds connecting: an unreachable database answers 503 after
 /// it, not a minute later.
-pub(crate) async fn connect(url: &str, pool: PoolSettings) -> StoreResult<Backend> {
+pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Backend> {
     // Plan every statement with its real parameters and the tables' current size. With
     // cached generic plans, a plan made while a table was empty (a fresh deployment) kept
     // being used after a burst of sign-ups filled it: logins looked their user up through
     // the wrong index, 17–25 ms instead of 0.2 ms (see BENCHMARKS.md). Planning these
     // small statements costs a fraction of a millisecond.
-    let options = PgConnectOptions::from_str(url)
-        .map_err(db_error)?
-        .options([("plan_cache_mode", "force_custom_plan")]);
+    let options = PgConnectOptions::from_str(url).map_err(db_error)?.options([
+        ("plan_cache_mode", "force_custom_plan".to_string()),
+        (
+            "statement_timeout",
+            settings.statement_timeout.as_millis().to_string(),
+        ),
+    ]);
     let pool = PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(pool.acquire_timeout)
+        .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await
         .map_err(db_error)?;
     Ok(Backend {
         reader: pool.clone(),
         writer: pool,
+        statement_timeout: Some(settings.statement_timeout),
     })
 }
 

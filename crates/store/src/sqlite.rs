@@ -11,7 +11,9 @@ use ferrodoor_core::entity::{
     Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket,
     Session, Token, User, WeChatIdentity,
 };
-use ferrodoor_core::store::{ListQuery, Page, StoreError, StoreResult, StoreTx, WeChatLookup};
+use ferrodoor_core::store::{
+    ListQuery, Page, SigninClaim, StoreError, StoreResult, StoreTx, WeChatLookup,
+};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -65,7 +67,11 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         .connect_with(options.pragma("query_only", "ON"))
         .await
         .map_err(db_error)?;
-    Ok(Backend { reader, writer })
+    Ok(Backend {
+        reader,
+        writer,
+        statement_timeout: None,
+    })
 }
 
 impl Backend {

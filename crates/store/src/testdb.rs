@@ -7,20 +7,89 @@
 //! db.cleanup().await;
 //! ```
 //!
-//! PostgreSQL databases are created on the server named by `FERRODOOR_TEST_PG_URL`
-//! (default `postgres://postgres@127.0.0.1:5432/postgres`) as `ferrodoor_t_<random>`.
+//! PostgreSQL databases are created on the server named by `FERRODOOR_TEST_PG_URL` as
+//! `ferrodoor_t_<random>`. When it is set the PostgreSQL tests are mandatory: an unreachable
+//! server panics. When it is unset the default local server
+//! (`postgres://postgres@127.0.0.1:5432/postgres`) is tried; when nothing answers there,
+//! `TestDb::postgres` answers `None`, the test skips its PostgreSQL half, and the test
+//! process says so once on the terminal (see `PgTestServer`).
 //! A `TestDb` dropped without `cleanup` (a failed test) still removes its database or
-//! directory, best effort. Failing to set one up panics: this is test support.
+//! directory, best effort. Failing to set one up otherwise panics: this is test support.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use ferrodoor_core::store::Store;
 use sqlx::Connection;
 
 use crate::Database;
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The variable naming the PostgreSQL server of the tests (and making them mandatory).
+pub const PG_URL_VAR: &str = "FERRODOOR_TEST_PG_URL";
+
+/// Where the PostgreSQL tests run, or why they do not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgTestServer {
+    /// Run them on this server (its admin URL).
+    Use(String),
+    /// Skip them: the variable is unset and the default server did not answer (why).
+    Skip(String),
+}
+
+impl PgTestServer {
+    /// Decides from the variable's value and the default URL. `Err` when the variable names
+    /// a server that cannot be reached: set means mandatory.
+    pub async fn decide(configured: Option<String>, default_url: &str) -> Result<Self, String> {
+        match configured.filter(|v| !v.trim().is_empty()) {
+            Some(url) => match reachable(&url).await {
+                Ok(()) => Ok(PgTestServer::Use(url)),
+                Err(e) => Err(format!(
+                    "{PG_URL_VAR}={url} is set, so the PostgreSQL tests are mandatory, but the server cannot be reached: {e}"
+                )),
+            },
+            None => Ok(match reachable(default_url).await {
+                Ok(()) => PgTestServer::Use(default_url.to_string()),
+                Err(e) => PgTestServer::Skip(format!(
+                    "PostgreSQL tests SKIPPED (only SQLite was tested): {PG_URL_VAR} is unset and no server answers at {default_url} ({e}). To run them, start PostgreSQL and set {PG_URL_VAR}=postgres://USER@HOST:PORT/postgres; they are then mandatory."
+                )),
+            }),
+        }
+    }
+
+    /// The decision for this test process, made once (`FERRODOOR_TEST_PG_URL`, else the
+    /// default). A skip is written straight to the terminal once, past the test harness's
+    /// output capture, so a passing run still says PostgreSQL was not tested.
+    pub async fn for_this_process() -> Self {
+        static DECIDED: OnceLock<PgTestServer> = OnceLock::new();
+        if let Some(decided) = DECIDED.get() {
+            return decided.clone();
+        }
+        let decided = Self::decide(std::env::var(PG_URL_VAR).ok(), DEFAULT_PG_URL)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if DECIDED.set(decided.clone()).is_ok()
+            && let PgTestServer::Skip(why) = &decided
+        {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "\n{why}\n");
+        }
+        decided
+    }
+}
+
+async fn reachable(url: &str) -> Result<(), String> {
+    let connect = sqlx::PgConnection::connect(url);
+    match tokio::time::timeout(Duration::from_secs(5), connect).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 5 s".into()),
+    }
+}
 
 pub struct TestDb {
     url: String,
@@ -55,10 +124,17 @@ impl TestDb {
         test_db
     }
 
-    /// A migrated, freshly created PostgreSQL database.
-    pub async fn postgres() -> TestDb {
-        let admin_url =
-            std::env::var("FERRODOOR_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+    /// A migrated, freshly created PostgreSQL database; `None` when the PostgreSQL tests
+    /// are skipped (see `PgTestServer::for_this_process`).
+    pub async fn postgres() -> Option<TestDb> {
+        match PgTestServer::for_this_process().await {
+            PgTestServer::Use(admin_url) => Some(Self::postgres_on(admin_url).await),
+            PgTestServer::Skip(_) => None,
+        }
+    }
+
+    /// A migrated, freshly created database on the PostgreSQL server `admin_url`.
+    pub async fn postgres_on(admin_url: String) -> TestDb {
         let name = format!("ferrodoor_t_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
@@ -165,5 +241,37 @@ async fn drop_database(admin_url: &str, name: &str) {
             eprintln!("could not drop test database {name}: {e}");
         }
         let _ = admin.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nothing listens on port 1.
+    const NOBODY: &str = "postgres://postgres@127.0.0.1:1/postgres";
+
+    #[tokio::test]
+    async fn unset_and_no_default_server_skips_and_says_how_to_enable() {
+        match PgTestServer::decide(None, NOBODY).await {
+            Ok(PgTestServer::Skip(why)) => {
+                assert!(why.contains("SKIPPED"), "{why}");
+                assert!(why.contains(PG_URL_VAR), "{why}");
+            }
+            other => panic!("expected a skip, got {other:?}"),
+        }
+        // An empty value counts as unset.
+        assert!(matches!(
+            PgTestServer::decide(Some(" ".into()), NOBODY).await,
+            Ok(PgTestServer::Skip(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn set_to_an_unreachable_server_fails() {
+        let err = PgTestServer::decide(Some(NOBODY.into()), DEFAULT_PG_URL)
+            .await
+            .expect_err("a configured server that cannot be reached must fail the run");
+        assert!(err.contains("mandatory"), "{err}");
     }
 }

@@ -14,6 +14,10 @@ pub struct Organization {
     pub password_type: String,
     pub default_avatar: String,
     pub default_application: String,
+    /// Wrong passwords in a row before an account is frozen; 0: Casdoor's default (5).
+    pub failed_signin_limit: i64,
+    /// Minutes a frozen account refuses password sign-ins; 0: Casdoor's default (15).
+    pub failed_signin_frozen_time: i64,
 }
 
 impl Organization {
@@ -27,5 +31,7 @@ impl Organization {
         "passwordType",
         "defaultAvatar",
         "defaultApplication",
+        "failedSigninLimit",
+        "failedSigninFrozenTime",
     ];
 }

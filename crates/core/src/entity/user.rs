@@ -43,6 +43,11 @@ pub struct User {
     /// Casdoor's WeChat column: the openid (or unionid) of the user's WeChat identity.
     pub wechat: String,
     pub properties: BTreeMap<String, String>,
+    /// Wrong passwords since the last good one (see `service::signin_limit`); an
+    /// administrator may set it to 0 to unfreeze the account.
+    pub signin_wrong_times: i64,
+    /// When the last wrong password was given, RFC 3339; empty when none.
+    pub last_signin_wrong_time: String,
 }
 
 impl User {
@@ -78,6 +83,8 @@ impl User {
         "signupApplication",
         "wechat",
         "properties",
+        "signinWrongTimes",
+        "lastSigninWrongTime",
     ];
 
     /// Fields a user may change on themselves. Everything else (identity, flags, linked

@@ -102,7 +102,7 @@ impl Core {
         now: Now,
     ) -> Result<SignedIn> {
         let user = self
-            .user_by_password(organization, username, password)
+            .user_by_password(organization, username, password, now)
             .await?
             .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
         if !user.is_active() {
@@ -124,21 +124,6 @@ impl Core {
             user: user.masked(),
             expires_in: self.config.session_seconds,
         })
-    }
-
-    /// The user `username` of `organization` when `password` is theirs (active or not);
-    /// None otherwise. One argon2 verification either way, so unknown users and wrong
-    /// passwords cost the same time.
-    pub(crate) async fn user_by_password(
-        &self,
-        organization: &str,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<User>> {
-        let user = self.store.get_user(organization, username).await?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = self.passwords.verify(password.to_string(), hash).await?;
-        Ok(user.filter(|_| ok))
     }
 
     pub async fn authenticate_session(&self, cookie: &str, now: Now) -> Result<Principal> {

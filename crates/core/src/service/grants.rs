@@ -242,7 +242,7 @@ impl Core {
         }
         Self::check_sent_secret(params, &app)?;
         let user = self
-            .user_by_password(&app.organization, &params.username, &params.password)
+            .user_by_password(&app.organization, &params.username, &params.password, now)
             .await?
             .filter(User::is_active)
             .ok_or_else(|| Error::oauth(Code::InvalidGrant, "wrong username or password"))?;

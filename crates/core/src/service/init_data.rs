@@ -43,6 +43,7 @@ impl Core {
         let mut users = Vec::new();
         for mut u in data.users {
             validate_name("user", &u.name)?;
+            super::signin_limit::validate_user_fields(&u)?;
             if store.get_user(&u.owner, &u.name).await?.is_some() {
                 report.existing += 1;
                 continue;
@@ -74,6 +75,7 @@ impl Core {
         }
         for mut o in data.organizations {
             validate_name("organization", &o.name)?;
+            super::signin_limit::validate_organization_fields(&o)?;
             if tx.get_organization(&o.name).await?.is_some() {
                 report.existing += 1;
                 continue;

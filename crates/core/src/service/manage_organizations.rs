@@ -62,6 +62,7 @@ impl Core {
         let map = fields::object(body, Organization::FIELDS, IGNORED)?;
         let mut org: Organization = fields::build(map, Organization::FIELDS)?;
         validate_name("organization", &org.name)?;
+        super::signin_limit::validate_organization_fields(&org)?;
         org.owner = GLOBAL_OWNER.into();
         org.created_time = now.rfc3339();
         if org.password_type.is_empty() {
@@ -98,6 +99,7 @@ impl Core {
             return Err(Error::invalid(format!("the field `{f}` cannot be changed")));
         }
         let updated: Organization = fields::merge(&current, map, Organization::FIELDS)?;
+        super::signin_limit::validate_organization_fields(&updated)?;
         if updated == current {
             return Ok(false);
         }

@@ -60,6 +60,7 @@ impl Core {
         let map = fields::object(body, User::FIELDS, IGNORED)?;
         let mut user: User = fields::build(map, User::FIELDS)?;
         validate_name("user", &user.name)?;
+        super::signin_limit::validate_user_fields(&user)?;
         require_admin_of(who, &user.owner)?;
         if self.store.get_organization(&user.owner).await?.is_none() {
             return Err(Error::invalid(format!(
@@ -224,6 +225,7 @@ pub fn apply_user_patch(
         ));
     }
     let mut updated: User = fields::merge(current, patch, User::FIELDS)?;
+    super::signin_limit::validate_user_fields(&updated)?;
     updated.password.clear();
     // The hash is not part of the JSON the merge goes through.
     updated.password_hash = current.password_hash.clone();

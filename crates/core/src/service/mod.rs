@@ -13,6 +13,7 @@ mod manage_providers;
 mod manage_users;
 pub mod oauth;
 mod oidc;
+pub mod signin_limit;
 mod wechat_binding;
 pub mod wechat_login;
 pub mod wechat_scan;
@@ -58,7 +59,7 @@ pub struct CoreConfig {
     /// How many argon2 hashes may run at once.
     pub password_hash_concurrency: usize,
     /// Seals secrets kept at rest (WeChat session keys).
-    pub secret_key: [u8; 32],
+    pub secret_key: crate::seal::SecretKey,
     /// The algorithm of generated signing keys (the built-in certificate, rotations).
     pub signing_algorithm: crate::keys::KeyAlgorithmChoice,
     /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`…).
@@ -73,7 +74,7 @@ impl CoreConfig {
             issuer: issuer.into().trim_end_matches('/').to_string(),
             session_seconds: 24 * 3600,
             password_hash_concurrency: 2,
-            secret_key,
+            secret_key: crate::seal::SecretKey(secret_key),
             signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
             wechat_open_base: "https://open.weixin.qq.com".into(),
         }
@@ -101,7 +102,7 @@ impl Core {
             store,
             wechat,
             passwords: PasswordHasher::new(config.password_hash_concurrency)?,
-            sealer: crate::seal::Sealer::new(&config.secret_key)?,
+            sealer: crate::seal::Sealer::new(&config.secret_key.0)?,
             config,
             keys: RwLock::new(HashMap::new()),
         })

@@ -39,6 +39,9 @@ pub struct AuthorizeRequest {
 pub enum AuthorizeError {
     /// Unknown client or unregistered redirect URI: never redirect (no open redirect).
     Page(String),
+    /// The server could not check the request (the database is away, …): an error page
+    /// with the error's own status (503 for an outage), never its internals.
+    Failed(Error),
     /// `redirect_uri?error=…&error_description=…&state=…`
     Redirect {
         redirect_uri: String,
@@ -61,7 +64,7 @@ impl Core {
         {
             Ok(Some(app)) => app,
             Ok(None) => return Err(AuthorizeError::Page("unknown client_id".into())),
-            Err(e) => return Err(AuthorizeError::Page(format!("server error: {e}"))),
+            Err(e) => return Err(AuthorizeError::Failed(e.into())),
         };
         // Exact string match, as RFC 6749 §3.1.2 and OAuth 2.1 require: no prefix, no
         // normalisation (Casdoor's CVE-2026-5467 was an open redirect).
@@ -124,6 +127,7 @@ impl Core {
             .await
             .map_err(|e| match e {
                 AuthorizeError::Page(m) => Error::invalid(m),
+                AuthorizeError::Failed(e) => e,
                 AuthorizeError::Redirect { description, .. } => Error::invalid(description),
             })?;
         if !app.enable_password {
@@ -132,7 +136,7 @@ impl Core {
             ));
         }
         let user = self
-            .user_by_password(&app.organization, username, password)
+            .user_by_password(&app.organization, username, password, now)
             .await?
             .filter(User::is_active)
             .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;

@@ -12,7 +12,7 @@ use ferrodoor_core::service::SignInButton;
 use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, page_error};
 use crate::extract::{Q, form_has_nul, read_body};
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -132,14 +132,26 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
                 Some(&m),
             )
         }
-        Err(e) => {
-            tracing::error!(error = %e, "authorization failed");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the server could not complete the sign-in",
-            )
+        Err(e @ Error::TooManyAttempts { .. }) => {
+            let (status, msg, wait) = page_error(&e);
+            with_retry_after(page(status, &qs, &app_title(&app), Some(&msg)), wait)
         }
+        Err(e) => failure_page(&e),
     }
+}
+
+/// A page for an error the user cannot fix by editing the form (status from `error.rs`).
+pub(crate) fn failure_page(e: &Error) -> Response {
+    let (status, msg, wait) = page_error(e);
+    with_retry_after(error_page(status, &msg), wait)
+}
+
+fn with_retry_after(mut res: Response, wait: Option<u64>) -> Response {
+    if let Some(seconds) = wait {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    res
 }
 
 fn app_title(app: &ferrodoor_core::entity::Application) -> String {
@@ -153,6 +165,7 @@ fn app_title(app: &ferrodoor_core::entity::Application) -> String {
 pub(crate) fn authorize_error(e: AuthorizeError) -> Response {
     match e {
         AuthorizeError::Page(msg) => error_page(StatusCode::BAD_REQUEST, &msg),
+        AuthorizeError::Failed(e) => failure_page(&e),
         AuthorizeError::Redirect {
             redirect_uri,
             error,

@@ -16,6 +16,8 @@ mod wellknown;
 
 use axum::Router;
 
+pub(crate) use authorize::failure_page;
+
 use crate::AppState;
 use crate::console;
 use management as m;

@@ -9,12 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ferrodoor::Settings;
-use ferrodoor_store::testdb::TestDb;
 use ferrodoor_wechat::emulator::{EmulatedApp, EmulatorConfig};
 use reqwest::StatusCode;
 use tokio::process::{Child, Command};
 
-use crate::kit::{ADMIN_PASSWORD, APP1, Auth, Backend, Kit};
+use crate::kit::{ADMIN_PASSWORD, APP1, Auth, Backend, Kit, TEST_RATE_LIMIT};
 
 const TOKEN: &str = "/api/login/oauth/access_token";
 const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -35,10 +34,16 @@ async fn spawn_server(kit: &Kit, dir: &std::path::Path) -> (Child, String) {
         .env("FERRODOOR_LISTEN", format!("127.0.0.1:{port}"))
         // Fixed, so tokens issued before the restart (on another port) stay valid.
         .env("FERRODOOR_ORIGIN", "http://ferrodoor.test")
-        .env("FERRODOOR_DATABASE_URL", &kit.settings.database_url)
+        .env("FERRODOOR_DATABASE_URL", kit.settings.database_url.expose())
         .env("FERRODOOR_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("FERRODOOR_WECHAT_API_BASE", &kit.settings.wechat_api_base)
         .env("FERRODOOR_SECRET_KEY", SECRET_KEY)
+        // The load comes from one address.
+        .env(
+            "FERRODOOR_RATE_LIMIT_PER_MINUTE",
+            TEST_RATE_LIMIT.to_string(),
+        )
+        .env("FERRODOOR_RATE_LIMIT_BURST", TEST_RATE_LIMIT.to_string())
         .env("FERRODOOR_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true)
@@ -105,12 +110,11 @@ async fn kill_under_load(backend: Backend) {
         }]))
         .await
         .unwrap();
-    let db = match backend {
-        Backend::Sqlite => TestDb::sqlite().await,
-        Backend::Postgres => TestDb::postgres().await,
+    let Some(db) = backend.test_db().await else {
+        return;
     };
     let settings = Settings {
-        database_url: db.url().to_string(),
+        database_url: db.url().into(),
         wechat_api_base: format!("http://{emu_addr}"),
         ..Settings::default()
     };
@@ -185,7 +189,11 @@ async fn kill_under_load(backend: Backend) {
     );
     assert!(ok.len() >= KILL_AFTER / 2, "too few logins before the kill");
     if let Backend::Sqlite = backend {
-        let file = kit.settings.database_url.trim_start_matches("sqlite://");
+        let file = kit
+            .settings
+            .database_url
+            .expose()
+            .trim_start_matches("sqlite://");
         println!(
             "WAL left by the killed process: {} bytes",
             std::fs::metadata(format!("{file}-wal")).map_or(0, |m| m.len())

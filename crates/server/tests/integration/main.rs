@@ -4,6 +4,7 @@
 
 mod kit;
 
+mod config_command;
 mod db_outage;
 mod faults;
 mod grants;
@@ -14,6 +15,7 @@ mod openapi;
 mod pool_load;
 mod probes;
 mod tcp_proxy;
+mod throttling;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;

@@ -573,7 +573,9 @@ async fn init_data_and_restart(backend: Backend) {
         .to_string(),
     )
     .unwrap();
-    let mut kit = Kit::start_with(backend, |s| s.init_data = Some(path.clone())).await;
+    let Some(mut kit) = Kit::start_with(backend, |s| s.init_data = Some(path.clone())).await else {
+        return;
+    };
     let count = || async {
         (
             kit.user_count("test").await,

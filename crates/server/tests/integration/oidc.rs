@@ -580,7 +580,7 @@ on_both_backends!(forged_expired_and_foreign_tokens_are_refused, |kit| {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tokens_of_another_issuer_are_refused() {
-    let mut kit = Kit::start(crate::kit::Backend::Sqlite).await;
+    let mut kit = Kit::start(crate::kit::Backend::Sqlite).await.unwrap();
     let client = setup(&kit).await;
     let code = code_for(&kit, &client, true).await;
     let tokens = exchange(&kit, &client, &code).await;
@@ -598,7 +598,9 @@ async fn tokens_of_another_issuer_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn es256_keys_sign_and_verify() {
     use crate::kit::{APP1, Backend};
-    let kit = Kit::start_with(Backend::Sqlite, |s| s.signing_algorithm = "ES256".into()).await;
+    let kit = Kit::start_with(Backend::Sqlite, |s| s.signing_algorithm = "ES256".into())
+        .await
+        .unwrap();
     let client_id = kit.setup_miniprogram("es", "es-app", APP1).await;
     let code = kit.wx_login(APP1.0, "ec-user");
     let login = kit

@@ -29,6 +29,7 @@
 //!             size: i64 = "size", list("size", Number);
 //!             api_secret: String = "api_secret", secret;         // never filtered or sorted by
 //!             tags: String = "tags", list("tags", Text), json;   // Vec<String> stored as JSON text
+//!             seen_at: i64 = "seen_at", unlisted, unix_time;    // RFC 3339 text stored as unix seconds
 //!         }
 //!         // Optional: entity fields that are not stored, with their value when read.
 //!         defaults { plaintext: String::new() }
@@ -234,6 +235,21 @@ impl ToValue for f64 {
     }
 }
 
+/// A `unix_time` column (unix seconds, 0 for never) as the entity's RFC 3339 text (empty
+/// for never): stored as a number so SQL can compare it.
+pub(crate) fn rfc3339_of_unix(unix: i64) -> String {
+    if unix > 0 {
+        ferrodoor_core::clock::Now::from_unix(unix).rfc3339()
+    } else {
+        String::new()
+    }
+}
+
+/// The inverse of [`rfc3339_of_unix`]; text that is not RFC 3339 is "never".
+pub(crate) fn unix_of_rfc3339(text: &str) -> i64 {
+    ferrodoor_core::clock::Now::parse_rfc3339(text).map_or(0, |t| t.unix())
+}
+
 /// A table declared with [`table!`]; implemented on its row type.
 pub(crate) trait Table: IntoEntity + Send + Unpin + Sized + 'static {
     const SCHEMA: Schema;
@@ -296,7 +312,9 @@ macro_rules! table {
     (@decode $table:literal, $col:literal, $v:expr, json) => {
         $crate::error::from_json(&$v, concat!($table, ".", $col))?
     };
+    (@decode $table:literal, $col:literal, $v:expr, unix_time) => { $crate::tables::rfc3339_of_unix($v) };
     (@encode $v:expr) => { $crate::tables::ToValue::to_value(&$v) };
+    (@encode $v:expr, unix_time) => { $crate::tables::Value::Int($crate::tables::unix_of_rfc3339(&$v)) };
     (@encode $v:expr, json) => { $crate::tables::Value::Owned($crate::error::to_json(&$v)?) };
     (@encode $v:expr, json($enc:path)) => { $crate::tables::Value::Owned($enc(&$v)?) };
     (@list list($json:literal, $kind:ident)) => { Some(($json, $crate::list::Kind::$kind)) };

@@ -16,6 +16,8 @@ crate::tables::table! {
             password_type: String = "password_type", list("passwordType", Text);
             default_avatar: String = "default_avatar", list("defaultAvatar", Text);
             default_application: String = "default_application", list("defaultApplication", Text);
+            failed_signin_limit: i64 = "failed_signin_limit", list("failedSigninLimit", Number);
+            failed_signin_frozen_time: i64 = "failed_signin_frozen_time", list("failedSigninFrozenTime", Number);
         }
         conflict = |org, _| format!("organization {} already exists", org.name);
     }

@@ -39,6 +39,9 @@ crate::tables::table! {
             signup_application: String = "signup_application", list("signupApplication", Text);
             wechat: String = "wechat", list("wechat", Text);
             properties: String = "properties", list("properties", Text), json;
+            signin_wrong_times: i64 = "signin_wrong_times", list("signinWrongTimes", Number);
+            // Unix seconds in the database (compared in SQL), Casdoor's RFC 3339 in JSON.
+            last_signin_wrong_time: i64 = "last_signin_wrong_time", unlisted, unix_time;
         }
         // The plaintext is input only; the core masks it from `password_hash` on output.
         defaults { password: String::new() }
@@ -54,6 +57,17 @@ pub(crate) fn conflict_message(user: &User, db_message: &str) -> String {
         format!("user {}/{} already exists", user.owner, user.name)
     }
 }
+
+/// Counts an attempt unless `$3` (the limit) were counted since `$4` (window start, unix
+/// seconds); `$5` is now. One statement, so concurrent attempts on any node are all counted.
+pub(crate) const CLAIM_SIGNIN_ATTEMPT: &str = "UPDATE users SET signin_wrong_times = CASE \
+     WHEN last_signin_wrong_time < $4 THEN 1 ELSE signin_wrong_times + 1 END, \
+     last_signin_wrong_time = $5 \
+     WHERE owner = $1 AND name = $2 \
+     AND (signin_wrong_times < $3 OR last_signin_wrong_time < $4)";
+
+pub(crate) const RESET_SIGNIN_WRONG_TIMES: &str = "UPDATE users \
+     SET signin_wrong_times = 0, last_signin_wrong_time = 0 WHERE owner = $1 AND name = $2";
 
 /// The user of an identity: `$1` organization, `$2` appid, `$3` openid, `$4` unionid
 /// (NULL when absent). The exact identity comes first, then unionid matches, oldest first.
@@ -131,6 +145,47 @@ macro_rules! user_queries {
             }
             let args = vec![owner.into(), phone.into()];
             fetch_optional::<UserRow>(c, users::FIND_BY_PHONE, args).await
+        }
+
+        /// One statement, so concurrent attempts are each counted (see the trait).
+        pub(crate) async fn claim_signin_attempt(
+            c: &mut Conn,
+            owner: &str,
+            name: &str,
+            limit: i64,
+            window_start: i64,
+            now: i64,
+        ) -> StoreResult<SigninClaim> {
+            let args = vec![
+                owner.into(),
+                name.into(),
+                limit.into(),
+                window_start.into(),
+                now.into(),
+            ];
+            if execute(c, users::CLAIM_SIGNIN_ATTEMPT, args).await? > 0 {
+                return Ok(SigninClaim::Claimed);
+            }
+            Ok(match get::<UserRow>(c, (owner, name)).await? {
+                Some(user) => SigninClaim::Frozen {
+                    last_wrong_at: crate::tables::unix_of_rfc3339(&user.last_signin_wrong_time),
+                },
+                None => SigninClaim::Claimed,
+            })
+        }
+
+        pub(crate) async fn reset_signin_wrong_times(
+            c: &mut Conn,
+            owner: &str,
+            name: &str,
+        ) -> StoreResult<()> {
+            execute(
+                c,
+                users::RESET_SIGNIN_WRONG_TIMES,
+                vec![owner.into(), name.into()],
+            )
+            .await?;
+            Ok(())
         }
 
         /// Tokens and sessions have no foreign key to users (client-credentials tokens have
