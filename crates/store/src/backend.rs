@@ -461,7 +461,11 @@ macro_rules! store_impl {
             }
 
             async fn get_scan_ticket(&self, scene: &str) -> StoreResult<Option<ScanTicket>> {
-                q::get::<ScanTicketRow>(&mut *self.read().await?, scene).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<ScanTicketRow>(&mut *self.read().await?, scene),
+                )
+                .await
             }
 
             async fn get_wechat_access_token(
@@ -772,15 +776,19 @@ macro_rules! store_tx_impl {
                 &mut self,
                 scene: &str,
             ) -> StoreResult<Option<ScanTicket>> {
-                q::get_for_update::<ScanTicketRow>(&mut self.0, scene).await
+                bounded(
+                    self.1,
+                    q::get_for_update::<ScanTicketRow>(&mut self.0, scene),
+                )
+                .await
             }
 
             async fn insert_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<()> {
-                q::insert::<ScanTicketRow>(&mut self.0, ticket).await
+                bounded(self.1, q::insert::<ScanTicketRow>(&mut self.0, ticket)).await
             }
 
             async fn update_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<bool> {
-                q::update::<ScanTicketRow>(&mut self.0, ticket).await
+                bounded(self.1, q::update::<ScanTicketRow>(&mut self.0, ticket)).await
             }
 
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
