@@ -268,6 +268,7 @@ impl Core {
             .map_err(|e| match e {
                 AuthorizeError::Page(m) => Error::invalid(m),
                 AuthorizeError::Redirect { description, .. } => Error::invalid(description),
+                AuthorizeError::Failed(e) => e,
             })
     }
 

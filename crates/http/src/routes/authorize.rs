@@ -134,7 +134,9 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
         }
         Err(e @ Error::TooManyAttempts { .. }) => {
             let (status, msg, wait) = page_error(&e);
-            with_retry_after(page(status, &qs, &app_title(&app), Some(&msg)), wait)
+            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
+            let page = page(status, &qs, &app_title(&app), &buttons, Some(&msg));
+            with_retry_after(page, wait)
         }
         Err(e) => failure_page(&e),
     }

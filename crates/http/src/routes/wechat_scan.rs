@@ -14,8 +14,8 @@ use ferrodoor_core::clock::Now;
 use ferrodoor_core::service::{Requester, SCAN_COOKIE, ScanAction, ScanProgress};
 use serde::Deserialize;
 
-use super::authorize::{AuthorizeQs, STYLE, error_page, escape, html_response};
-use super::wechat_web::{SignInCookie, cookie_value, failure_page, user_agent};
+use super::authorize::{AuthorizeQs, STYLE, error_page, escape, failure_page, html_response};
+use super::wechat_web::{SignInCookie, cookie_value, user_agent};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Q};

@@ -3,15 +3,14 @@
 //! `GET /login/wechat/callback` is where WeChat sends it back.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use ferrodoor_core::Error;
 use ferrodoor_core::clock::Now;
 use ferrodoor_core::service::{WEB_LOGIN_COOKIE, WebLoginEnd, WebLoginStart};
 
-use super::authorize::{AuthorizeQs, error_page};
+use super::authorize::{AuthorizeQs, error_page, failure_page};
 use crate::AppState;
-use crate::error::{ApiError, status_and_message};
+use crate::error::ApiError;
 use crate::extract::Q;
 
 /// `GET /login/wechat?client_id&redirect_uri&…&provider=NAME`.
@@ -128,14 +127,4 @@ pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, v)| *k == name && !v.is_empty())
         .map(|(_, v)| v.to_string())
-}
-
-/// A sign-in that cannot go on, as a page with the right status (502/504 when WeChat
-/// failed, 400 for a bad or foreign callback, 403 when refused).
-pub(crate) fn failure_page(e: &Error) -> Response {
-    let (status, message) = status_and_message(e);
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = %e, "WeChat sign-in failed");
-    }
-    error_page(status, &message)
 }
