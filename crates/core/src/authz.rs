@@ -318,6 +318,32 @@ pub fn require_can_audit(principal: &Principal, organization: Option<&str>) -> R
     }
 }
 
+/// A PC sign-in by scanning the mini program's code (`wechat_scan`): the person who scans
+/// must be a signed-in, active user of the ticket's organization (a person of another
+/// organization has no account there to sign in to); once scanned, only that same user may
+/// confirm or cancel it (`scanned_by`, `owner/name`; empty while nobody has scanned it).
+pub fn require_can_answer_scan<'a>(
+    principal: &'a Principal,
+    organization: &str,
+    scanned_by: &str,
+) -> Result<&'a User> {
+    let user = principal.user().filter(|u| u.is_active()).ok_or_else(|| {
+        Error::forbidden("only a signed-in person may answer a sign-in code, not an application")
+    })?;
+    if user.owner != organization {
+        return Err(Error::forbidden(format!(
+            "{} may not sign in to organization {organization}",
+            principal.subject()
+        )));
+    }
+    if !scanned_by.is_empty() && scanned_by != user.id_string() {
+        return Err(Error::forbidden(
+            "this sign-in code was scanned by someone else: only they may answer it",
+        ));
+    }
+    Ok(user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,7 +522,7 @@ mod tests {
             enforce_resource_scope(&user("other", "eve", false)).as_deref(),
             Some("other")
         );
-}
+    }
 
     /// IDOR: a lookup by email or phone without an organization searches only what the
     /// caller administers, and shows only users they may read.
@@ -557,5 +583,43 @@ mod tests {
         assert!(!metrics_token_matches(Some("s3cret-token"), "s3cret"));
         assert!(!metrics_token_matches(Some(""), ""));
         assert!(!metrics_token_matches(None, ""));
+    }
+
+    #[test]
+    fn only_the_scanner_of_the_tickets_organization_answers_a_scan() {
+        let alice = user("acme", "alice", false);
+        let bob = user("acme", "bob", false);
+        let eve = user("other", "eve", false);
+        let global = user("built-in", "admin", true);
+        assert_eq!(
+            require_can_answer_scan(&alice, "acme", "").unwrap().name,
+            "alice"
+        );
+        assert!(require_can_answer_scan(&alice, "acme", "acme/alice").is_ok());
+        // IDOR: Bob answers the ticket Alice scanned; Eve and even a global admin sign
+        // in to an organization they have no account in.
+        for (who, scanned_by) in [(&bob, "acme/alice"), (&eve, ""), (&global, "")] {
+            assert!(matches!(
+                require_can_answer_scan(who, "acme", scanned_by),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        let app = Principal::Application(Box::new(Application {
+            organization: "acme".into(),
+            ..Application::default()
+        }));
+        assert!(require_can_answer_scan(&app, "acme", "").is_err());
+        let mut banned = User {
+            owner: "acme".into(),
+            name: "carl".into(),
+            is_forbidden: true,
+            ..User::default()
+        };
+        banned.is_admin = false;
+        let banned = Principal::User {
+            user: Box::new(banned),
+            credential: Credential::Session,
+        };
+        assert!(require_can_answer_scan(&banned, "acme", "").is_err());
     }
 }

@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 
 use crate::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Record, Session,
-    Token, User, WeChatIdentity, Webhook, WebhookDelivery,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Record,
+    ScanTicket, Session, Token, User, WeChatIdentity, Webhook, WebhookDelivery,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +192,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
 
+    async fn get_scan_ticket(&self, scene: &str) -> StoreResult<Option<ScanTicket>>;
+
     async fn get_wechat_access_token(&self, appid: &str) -> StoreResult<Option<StoredAccessToken>>;
 
     async fn get_authz(
@@ -361,6 +363,10 @@ pub trait StoreTx: Send {
     async fn insert_session(&mut self, session: &Session) -> StoreResult<()>;
     async fn delete_session(&mut self, id_hash: &str) -> StoreResult<bool>;
 
+    async fn get_scan_ticket_for_update(&mut self, scene: &str) -> StoreResult<Option<ScanTicket>>;
+    async fn insert_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<()>;
+    async fn update_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<bool>;
+
     /// Takes the right to fetch the next access token of `appid` until `until` (unix
     /// seconds), when its record is still at `version` (0: no record yet, one is created)
     /// and no other lease runs at `now`. Answers whether it was taken.
@@ -383,8 +389,8 @@ pub trait StoreTx: Send {
     /// Ends a lease taken at `version` without storing a token.
     async fn release_wechat_access_token(&mut self, appid: &str, version: i64) -> StoreResult<()>;
 
-    /// Removes expired code claims, authorization codes, sessions and tokens past their
-    /// refresh expiry.
+    /// Removes expired code claims, authorization codes, sessions, scan tickets and tokens
+    /// past their refresh expiry.
     async fn purge_expired(&mut self, now_unix: i64) -> StoreResult<u64>;
 
     /// Reads the object and, on PostgreSQL, locks its row until the transaction ends.

@@ -51,7 +51,7 @@ pub(crate) fn status_of(e: &Error) -> StatusCode {
 }
 
 /// Status code and the message a client may see. Internal details are logged, not shown.
-fn status_and_message(e: &Error) -> (StatusCode, String) {
+pub(crate) fn status_and_message(e: &Error) -> (StatusCode, String) {
     match e {
         Error::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
         Error::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, m.clone()),

@@ -36,6 +36,9 @@ pub struct Settings {
     pub admin_password: Option<Secret>,
     /// WeChat's API base URL (point it at `ferrodoor wechat-emulator` offline).
     pub wechat_api_base: String,
+    /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`,
+    /// `connect/oauth2/authorize`); the emulator serves them too.
+    pub wechat_open_base: String,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// Base64 of 32 random bytes: seals secrets kept at rest (WeChat session keys). Every
@@ -84,6 +87,7 @@ impl Default for Settings {
             init_data: None,
             admin_password: None,
             wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
+            wechat_open_base: ferrodoor_wechat::DEFAULT_OPEN_BASE.into(),
             log_format: "text".into(),
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
@@ -125,6 +129,7 @@ impl Settings {
             "init_data",
             "admin_password",
             "wechat_api_base",
+            "wechat_open_base",
             "log_format",
             "secret_key",
             "secret_key_file",

@@ -103,6 +103,7 @@ async fn build_core(
         CoreConfig {
             signing_algorithm: settings.key_algorithm()?,
             webhook_allow_private: settings.webhook_allow_private,
+            wechat_open_base: settings.wechat_open_base.clone(),
             ..CoreConfig::new(origin, secret_key)
         },
     )?))

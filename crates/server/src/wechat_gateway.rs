@@ -4,8 +4,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ferrodoor_core::seal::Secret;
-use ferrodoor_core::service::{WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession};
-use ferrodoor_wechat::{AccessTokenCache, ErrorKind, SharedTokens, WeChatClient, WeChatError};
+use ferrodoor_core::service::{
+    WeChatFailure, WeChatGateway, WeChatPhone, WeChatProfile, WeChatSession, WeChatWebGrant,
+};
+use ferrodoor_wechat::{
+    AccessTokenCache, ErrorKind, SharedTokens, WeChatClient, WeChatError, WxaCodeRequest,
+};
 
 pub struct HttpWeChatGateway {
     client: WeChatClient,
@@ -77,6 +81,61 @@ impl WeChatGateway for HttpWeChatGateway {
             pure_phone_number: info.pure_phone_number,
             country_code: info.country_code,
         })
+    }
+
+    async fn web_access_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> Result<WeChatWebGrant, WeChatFailure> {
+        let grant = self
+            .client
+            .web_access_token(appid, secret, code)
+            .await
+            .map_err(failure)?;
+        Ok(WeChatWebGrant {
+            openid: grant.openid,
+            unionid: grant.unionid,
+            access_token: Secret(grant.access_token),
+            snapshot_user: grant.is_snapshot_user,
+        })
+    }
+
+    async fn web_profile(
+        &self,
+        access_token: &str,
+        openid: &str,
+    ) -> Result<WeChatProfile, WeChatFailure> {
+        let info = self
+            .client
+            .web_user_info(access_token, openid)
+            .await
+            .map_err(failure)?;
+        Ok(WeChatProfile {
+            nickname: info.nickname,
+            avatar: info.headimgurl,
+            unionid: info.unionid,
+        })
+    }
+
+    async fn mini_program_code(
+        &self,
+        appid: &str,
+        secret: &str,
+        scene: &str,
+        page: &str,
+    ) -> Result<Vec<u8>, WeChatFailure> {
+        let request = WxaCodeRequest {
+            scene,
+            page,
+            env_version: "release",
+            check_path: false,
+        };
+        self.tokens
+            .wxa_code_unlimit(appid, secret, &request)
+            .await
+            .map_err(failure)
     }
 }
 

@@ -189,6 +189,7 @@ macro_rules! define_backend {
         use crate::tables::identity_events::IdentityEventRow;
         use crate::tables::organizations::OrganizationRow;
         use crate::tables::providers::ProviderRow;
+        use crate::tables::scan_tickets::ScanTicketRow;
         use crate::tables::sessions::SessionRow;
         use crate::tables::tokens::TokenRow;
         use crate::tables::users::UserRow;
@@ -481,6 +482,14 @@ macro_rules! store_impl {
                 .await
             }
 
+            async fn get_scan_ticket(&self, scene: &str) -> StoreResult<Option<ScanTicket>> {
+                bounded(
+                    self.statement_timeout,
+                    q::get::<ScanTicketRow>(&mut *self.read().await?, scene),
+                )
+                .await
+            }
+
             async fn get_wechat_access_token(
                 &self,
                 appid: &str,
@@ -527,7 +536,11 @@ macro_rules! store_impl {
             }
 
             async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {
-                bounded(self.statement_timeout, q::get::<RecordRow>(&mut *self.read().await?, name)).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<RecordRow>(&mut *self.read().await?, name),
+                )
+                .await
             }
 
             async fn list_records(
@@ -536,11 +549,19 @@ macro_rules! store_impl {
                 query: &ListQuery,
             ) -> StoreResult<Page<Record>> {
                 let scope = organization.map(|o| ("organization", o));
-                bounded(self.statement_timeout, q::list::<RecordRow>(&mut *self.read().await?, scope, query)).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<RecordRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
             }
 
             async fn get_webhook(&self, owner: &str, name: &str) -> StoreResult<Option<Webhook>> {
-                bounded(self.statement_timeout, q::get::<WebhookRow>(&mut *self.read().await?, (owner, name))).await
+                bounded(
+                    self.statement_timeout,
+                    q::get::<WebhookRow>(&mut *self.read().await?, (owner, name)),
+                )
+                .await
             }
 
             async fn list_webhooks(
@@ -549,7 +570,11 @@ macro_rules! store_impl {
                 query: &ListQuery,
             ) -> StoreResult<Page<Webhook>> {
                 let scope = organization.map(|o| ("organization", o));
-                bounded(self.statement_timeout, q::list::<WebhookRow>(&mut *self.read().await?, scope, query)).await
+                bounded(
+                    self.statement_timeout,
+                    q::list::<WebhookRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
             }
 
             async fn list_webhook_deliveries(
@@ -557,7 +582,11 @@ macro_rules! store_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Vec<WebhookDelivery>> {
-                bounded(self.statement_timeout, q::list_deliveries(&mut *self.read().await?, owner, name)).await
+                bounded(
+                    self.statement_timeout,
+                    q::list_deliveries(&mut *self.read().await?, owner, name),
+                )
+                .await
             }
 
             async fn due_webhook_deliveries(
@@ -565,7 +594,11 @@ macro_rules! store_impl {
                 now: i64,
                 limit: i64,
             ) -> StoreResult<Vec<WebhookDelivery>> {
-                bounded(self.statement_timeout, q::due_deliveries(&mut *self.read().await?, now, limit)).await
+                bounded(
+                    self.statement_timeout,
+                    q::due_deliveries(&mut *self.read().await?, now, limit),
+                )
+                .await
             }
         }
     };
@@ -861,6 +894,25 @@ macro_rules! store_tx_impl {
                 bounded(self.1, q::get::<SessionRow>(&mut self.0, id_hash)).await
             }
 
+            async fn get_scan_ticket_for_update(
+                &mut self,
+                scene: &str,
+            ) -> StoreResult<Option<ScanTicket>> {
+                bounded(
+                    self.1,
+                    q::get_for_update::<ScanTicketRow>(&mut self.0, scene),
+                )
+                .await
+            }
+
+            async fn insert_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<()> {
+                bounded(self.1, q::insert::<ScanTicketRow>(&mut self.0, ticket)).await
+            }
+
+            async fn update_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<bool> {
+                bounded(self.1, q::update::<ScanTicketRow>(&mut self.0, ticket)).await
+            }
+
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
                 bounded(self.1, q::insert::<SessionRow>(&mut self.0, session)).await
             }
@@ -1036,7 +1088,11 @@ macro_rules! store_tx_impl {
                 owner: &str,
                 name: &str,
             ) -> StoreResult<Option<Webhook>> {
-                bounded(self.1, q::get_for_update::<WebhookRow>(&mut self.0, (owner, name))).await
+                bounded(
+                    self.1,
+                    q::get_for_update::<WebhookRow>(&mut self.0, (owner, name)),
+                )
+                .await
             }
 
             async fn insert_webhook(&mut self, webhook: &Webhook) -> StoreResult<()> {

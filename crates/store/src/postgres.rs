@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use ferrodoor_core::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
-    User, WeChatIdentity,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket,
+    Session, Token, User, WeChatIdentity,
 };
 use ferrodoor_core::store::{
     Contact, ListQuery, Page, SigninClaim, StoreResult, StoreTx, WeChatLookup,

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use ferrodoor_core::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Session, Token,
-    User, WeChatIdentity,
+    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, ScanTicket,
+    Session, Token, User, WeChatIdentity,
 };
 use ferrodoor_core::store::{
     Contact, ListQuery, Page, SigninClaim, StoreError, StoreResult, StoreTx, WeChatLookup,

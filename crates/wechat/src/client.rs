@@ -16,11 +16,15 @@ use serde_json::json;
 
 use crate::error::WeChatError;
 use crate::response::{
-    AccessToken, CodeSession, PhoneInfo, parse_access_token, parse_code_session, parse_phone_info,
+    AccessToken, CodeSession, PhoneInfo, WebGrant, WebUserInfo, parse_access_token,
+    parse_code_session, parse_phone_info, parse_web_grant, parse_web_user_info,
 };
 
 /// Where WeChat's server APIs live.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+/// Where the browser goes for WeChat's sign-in pages (`connect/qrconnect`,
+/// `connect/oauth2/authorize`).
+pub const DEFAULT_OPEN_BASE: &str = "https://open.weixin.qq.com";
 
 /// WeChat gives up on a slow connection well before this; a login request
 /// should fail fast rather than hold a user's spinner.
@@ -29,6 +33,21 @@ const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// WeChat's answers are a few hundred bytes; anything far bigger is not WeChat.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A mini-program code picture (1280 px at most) stays well under this.
+const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// What `wxa/getwxacodeunlimit` is asked to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WxaCodeRequest<'a> {
+    /// At most 32 visible characters; the mini program reads it from `options.scene`.
+    pub scene: &'a str,
+    /// The page to open, without a leading `/`; empty means the home page.
+    pub page: &'a str,
+    /// `release`, `trial` or `develop`.
+    pub env_version: &'a str,
+    /// `false` allows pages that are not published yet.
+    pub check_path: bool,
+}
 
 /// A client of WeChat's server APIs. Cheap to clone: clones share one
 /// connection pool.
@@ -134,6 +153,90 @@ impl WeChatClient {
             .await
     }
 
+    /// `sns/oauth2/access_token`: exchanges the code of a website QR or Official Account
+    /// sign-in (`connect/qrconnect`, `connect/oauth2/authorize`) for the person's openid,
+    /// unionid and a web access token.
+    pub async fn web_access_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> Result<WebGrant, WeChatError> {
+        let request = self.http.get(self.url("/sns/oauth2/access_token")).query(&[
+            ("appid", appid),
+            ("secret", secret),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+        ]);
+        self.send("sns/oauth2/access_token", request, parse_web_grant)
+            .await
+    }
+
+    /// `sns/oauth2/refresh_token`: a new web access token (the refresh token lives 30
+    /// days and is not renewed).
+    pub async fn web_refresh_token(
+        &self,
+        appid: &str,
+        refresh_token: &str,
+    ) -> Result<WebGrant, WeChatError> {
+        let request = self
+            .http
+            .get(self.url("/sns/oauth2/refresh_token"))
+            .query(&[
+                ("appid", appid),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ]);
+        self.send("sns/oauth2/refresh_token", request, parse_web_grant)
+            .await
+    }
+
+    /// `sns/userinfo`: the person's nickname, avatar and unionid (not for `snsapi_base`).
+    pub async fn web_user_info(
+        &self,
+        access_token: &str,
+        openid: &str,
+    ) -> Result<WebUserInfo, WeChatError> {
+        let request = self.http.get(self.url("/sns/userinfo")).query(&[
+            ("access_token", access_token),
+            ("openid", openid),
+            ("lang", "zh_CN"),
+        ]);
+        self.send("sns/userinfo", request, parse_web_user_info)
+            .await
+    }
+
+    /// `wxa/getwxacodeunlimit`: the picture of a mini-program code (PNG or JPEG bytes).
+    /// WeChat answers JSON instead when it refuses.
+    pub async fn wxa_code_unlimit(
+        &self,
+        access_token: &str,
+        code: &WxaCodeRequest<'_>,
+    ) -> Result<Vec<u8>, WeChatError> {
+        let mut payload = json!({
+            "scene": code.scene,
+            "check_path": code.check_path,
+            "env_version": code.env_version,
+        });
+        if !code.page.is_empty() {
+            payload["page"] = json!(code.page);
+        }
+        let request = self
+            .http
+            .post(self.url("/wxa/getwxacodeunlimit"))
+            .query(&[("access_token", access_token)])
+            .json(&payload);
+        let started = Instant::now();
+        let result = fetch_image(request).await;
+        let elapsed = started.elapsed();
+        if let Err(error) = &result {
+            let elapsed_ms = elapsed.as_millis() as u64;
+            tracing::debug!(api = "getwxacodeunlimit", elapsed_ms, %error, "WeChat call failed");
+        }
+        crate::telemetry::observe("getwxacodeunlimit", elapsed, &result);
+        result
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -162,16 +265,35 @@ impl WeChatClient {
 }
 
 async fn fetch_body(request: reqwest::RequestBuilder) -> Result<Vec<u8>, WeChatError> {
-    let mut response = request.send().await.map_err(transport_error)?;
+    let response = request.send().await.map_err(transport_error)?;
+    read_body(response, MAX_BODY_BYTES).await
+}
+
+/// An image answer, or WeChat's JSON error (whatever its Content-Type says).
+async fn fetch_image(request: reqwest::RequestBuilder) -> Result<Vec<u8>, WeChatError> {
+    let response = request.send().await.map_err(transport_error)?;
+    let is_image = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("image/"));
+    let body = read_body(response, MAX_IMAGE_BYTES).await?;
+    if is_image && !body.starts_with(b"{") {
+        return Ok(body);
+    }
+    crate::response::parse_error_only(&body)
+}
+
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, WeChatError> {
     let status = response.status();
     if !status.is_success() {
         return Err(WeChatError::HttpStatus(status.as_u16()));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > limit {
             return Err(WeChatError::Malformed(format!(
-                "response body over {MAX_BODY_BYTES} bytes"
+                "response body over {limit} bytes"
             )));
         }
         body.extend_from_slice(&chunk);

@@ -11,9 +11,11 @@ pub mod shared_tokens;
 pub mod telemetry;
 pub mod token_cache;
 
-pub use client::{DEFAULT_API_BASE, WeChatClient};
+pub use client::{DEFAULT_API_BASE, DEFAULT_OPEN_BASE, WeChatClient, WxaCodeRequest};
 pub use crypto::CryptoError;
 pub use error::{ErrorKind, WeChatError};
-pub use response::{AccessToken, CodeSession, PhoneInfo, SessionKey, Watermark};
+pub use response::{
+    AccessToken, CodeSession, PhoneInfo, SessionKey, Watermark, WebGrant, WebUserInfo,
+};
 pub use shared_tokens::{SharedToken, SharedTokens};
 pub use token_cache::AccessTokenCache;

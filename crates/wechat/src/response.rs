@@ -94,6 +94,77 @@ pub struct Watermark {
     pub timestamp: i64,
 }
 
+/// The answer of `sns/oauth2/access_token` and `sns/oauth2/refresh_token`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebGrant {
+    /// Secret: redacted from `Debug`. Only for `sns/userinfo`.
+    pub access_token: String,
+    /// Secret: redacted from `Debug`.
+    pub refresh_token: String,
+    pub openid: String,
+    /// Only for bound apps, and (Official Account) only with `snsapi_userinfo`.
+    pub unionid: Option<String>,
+    /// `snsapi_login`, `snsapi_base`, `snsapi_userinfo` (comma-separated when several).
+    pub scope: String,
+    /// `is_snapshotuser: 1`: a "snapshot page" virtual user whose ids are not a person's.
+    pub is_snapshot_user: bool,
+}
+
+impl fmt::Debug for WebGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebGrant")
+            .field("access_token", &"***")
+            .field("refresh_token", &"***")
+            .field("openid", &self.openid)
+            .field("unionid", &self.unionid)
+            .field("scope", &self.scope)
+            .field("is_snapshot_user", &self.is_snapshot_user)
+            .finish()
+    }
+}
+
+/// The answer of `sns/userinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUserInfo {
+    pub openid: String,
+    pub nickname: String,
+    pub headimgurl: String,
+    pub unionid: Option<String>,
+}
+
+/// Reads a `sns/oauth2/access_token` or `sns/oauth2/refresh_token` answer.
+pub fn parse_web_grant(body: &[u8]) -> Result<WebGrant, WeChatError> {
+    let object = parse_success_object(body)?;
+    Ok(WebGrant {
+        access_token: required_string(&object, "access_token")?,
+        refresh_token: optional_string(&object, "refresh_token")?.unwrap_or_default(),
+        openid: required_string(&object, "openid")?,
+        unionid: optional_string(&object, "unionid")?,
+        scope: optional_string(&object, "scope")?.unwrap_or_default(),
+        is_snapshot_user: lenient_integer(&object, "is_snapshotuser")?.unwrap_or(0) == 1,
+    })
+}
+
+/// Reads a `sns/userinfo` answer.
+pub fn parse_web_user_info(body: &[u8]) -> Result<WebUserInfo, WeChatError> {
+    let object = parse_success_object(body)?;
+    Ok(WebUserInfo {
+        openid: required_string(&object, "openid")?,
+        nickname: optional_string(&object, "nickname")?.unwrap_or_default(),
+        headimgurl: optional_string(&object, "headimgurl")?.unwrap_or_default(),
+        unionid: optional_string(&object, "unionid")?,
+    })
+}
+
+/// A JSON answer where only an error was expected (an image API refusing): the error, or
+/// [`WeChatError::Malformed`].
+pub(crate) fn parse_error_only(body: &[u8]) -> Result<Vec<u8>, WeChatError> {
+    parse_success_object(body)?;
+    Err(WeChatError::Malformed(
+        "expected an image, got JSON without errcode".into(),
+    ))
+}
+
 /// Reads a `jscode2session` answer (also the fuzz harness's entry point).
 pub fn parse_code_session(body: &[u8]) -> Result<CodeSession, WeChatError> {
     let object = parse_success_object(body)?;

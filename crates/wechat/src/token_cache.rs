@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::client::WeChatClient;
+use crate::client::{WeChatClient, WxaCodeRequest};
 use crate::error::{ErrorKind, WeChatError};
 use crate::response::PhoneInfo;
 use crate::shared_tokens::SharedTokens;
@@ -218,18 +218,44 @@ impl AccessTokenCache {
         phone_code: &str,
         openid: Option<&str>,
     ) -> Result<PhoneInfo, WeChatError> {
+        self.with_token(appid, secret, |token| async move {
+            self.client
+                .get_user_phone_number(&token, phone_code, openid)
+                .await
+        })
+        .await
+    }
+
+    /// `wxa/getwxacodeunlimit` with a cached token, retried once like [`Self::phone_number`].
+    pub async fn wxa_code_unlimit(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &WxaCodeRequest<'_>,
+    ) -> Result<Vec<u8>, WeChatError> {
+        self.with_token(appid, secret, |token| async move {
+            self.client.wxa_code_unlimit(&token, code).await
+        })
+        .await
+    }
+
+    /// Calls `call` with the cached token; once more with a fresh one if WeChat refuses it.
+    async fn with_token<T, F, Fut>(
+        &self,
+        appid: &str,
+        secret: &str,
+        call: F,
+    ) -> Result<T, WeChatError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, WeChatError>>,
+    {
         let cached = self.current(appid, secret).await?;
-        match self
-            .client
-            .get_user_phone_number(&cached.token, phone_code, openid)
-            .await
-        {
+        match call(cached.token.clone()).await {
             Err(e) if token_refused(&e) => {
                 self.invalidate(appid, &cached).await;
                 let token = self.token(appid, secret).await?;
-                self.client
-                    .get_user_phone_number(&token, phone_code, openid)
-                    .await
+                call(token).await
             }
             other => other,
         }

@@ -115,7 +115,8 @@ async fn faults_and_stats_over_http() {
         .unwrap();
     assert_eq!(
         stats,
-        json!({"jscode2session_calls": 0, "stable_token_calls": 2, "stable_token_minted": 1, "phone_calls": 0})
+        json!({"jscode2session_calls": 0, "stable_token_calls": 2, "stable_token_minted": 1, "phone_calls": 0,
+               "web_token_calls": 0, "web_userinfo_calls": 0, "wxa_code_calls": 0})
     );
     let (status, _) = post(&setup, "/__emulator/faults", json!({"mode": "explode"})).await;
     assert_eq!(status, 400);

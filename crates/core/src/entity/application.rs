@@ -8,7 +8,11 @@ use super::{Provider, default_true};
 pub struct ProviderItem {
     pub owner: String,
     pub name: String,
+    /// Omitted means allowed: Casdoor's UI always sends both, and an item added by hand
+    /// without them should not lock everyone out.
+    #[serde(default = "default_true")]
     pub can_sign_up: bool,
+    #[serde(default = "default_true")]
     pub can_sign_in: bool,
     pub can_unlink: bool,
     pub prompted: bool,

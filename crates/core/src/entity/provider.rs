@@ -25,6 +25,10 @@ pub struct Provider {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {
     WeChatMiniProgram,
+    /// Casdoor's `WeChat`: a website application of the Open Platform (`clientId`,
+    /// `clientSecret`, QR sign-in) and, optionally, an Official Account (`clientId2`,
+    /// `clientSecret2`, sign-in inside WeChat's browser).
+    WeChatWeb,
     Other,
 }
 
@@ -56,7 +60,17 @@ impl Provider {
             "WeChat" if sub == "miniprogram" || sub == "wechatminiprogram" => {
                 ProviderKind::WeChatMiniProgram
             }
+            "WeChat" => ProviderKind::WeChatWeb,
             _ => ProviderKind::Other,
+        }
+    }
+
+    /// The button label on the hosted sign-in page.
+    pub fn label(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.name
+        } else {
+            &self.display_name
         }
     }
 }

@@ -5,9 +5,9 @@ mod account;
 pub mod audit;
 mod auth;
 mod bootstrap;
-mod enforce;
 mod casdoor_reads;
 mod casdoor_users;
+mod enforce;
 pub mod grants;
 pub mod init_data;
 mod list;
@@ -22,6 +22,8 @@ pub mod signin_limit;
 pub mod webhooks;
 mod wechat_binding;
 pub mod wechat_login;
+pub mod wechat_scan;
+pub mod wechat_web;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -33,8 +35,8 @@ use crate::password::PasswordHasher;
 use crate::store::Store;
 
 pub use auth::SignedIn;
-pub use enforce::{EnforceAnswer, EnforceTarget};
 pub use casdoor_users::{SignupForm, UserKey};
+pub use enforce::{EnforceAnswer, EnforceTarget};
 pub use grants::{TokenParams, TokenResponse};
 pub use list::ListParams;
 /// The fields each list may be filtered and sorted on.
@@ -48,6 +50,13 @@ pub use manage_users::{apply_user_patch, user_patch};
 pub use webhooks::WEBHOOK_LIST_FIELDS;
 pub use wechat_login::{
     MiniProgramLogin, WeChatFailure, WeChatGateway, WeChatPhone, WeChatSession,
+};
+pub use wechat_scan::{
+    Requester, SCAN_COOKIE, ScanAction, ScanProgress, ScanStart, ScanView, TICKET_SECONDS,
+};
+pub use wechat_web::{
+    SignInButton, WEB_LOGIN_COOKIE, WECHAT_CALLBACK_PATH, WeChatProfile, WeChatWebGrant,
+    WebLoginEnd, WebLoginStart,
 };
 
 /// Settings the core needs from the server's configuration.
@@ -65,6 +74,8 @@ pub struct CoreConfig {
     pub signing_algorithm: crate::keys::KeyAlgorithmChoice,
     /// Whether webhooks may target loopback, private, link-local and metadata addresses.
     pub webhook_allow_private: bool,
+    /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`…).
+    pub wechat_open_base: String,
 }
 
 impl CoreConfig {
@@ -78,6 +89,7 @@ impl CoreConfig {
             secret_key: crate::seal::SecretKey(secret_key),
             signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
             webhook_allow_private: false,
+            wechat_open_base: "https://open.weixin.qq.com".into(),
         }
     }
 }

@@ -12,6 +12,7 @@ use super::grants::{TokenParams, TokenResponse};
 use crate::clock::Now;
 use crate::entity::{Application, AuthorizationCode, User};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
+use crate::store::StoreTx;
 use crate::token::{
     hash_secret, random_token, token_kid, verify_access_token, verify_id_token_hint,
 };
@@ -20,7 +21,7 @@ use crate::token::{
 const CODE_SECONDS: i64 = 300;
 
 /// A checked authorization request (`/login/oauth/authorize`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorizeRequest {
     pub client_id: String,
     pub response_type: String,
@@ -139,6 +140,21 @@ impl Core {
             .await?
             .filter(User::is_active)
             .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
+        let mut tx = self.store.begin().await?;
+        let location = Self::issue_code(&mut *tx, &app, req, &user, now).await?;
+        tx.commit().await?;
+        Ok(location)
+    }
+
+    /// Stores a fresh one-time authorization code for `user` (through `tx`) and answers
+    /// the URL to redirect to: `redirect_uri?code=…&state=…`.
+    pub(crate) async fn issue_code(
+        tx: &mut dyn StoreTx,
+        app: &Application,
+        req: &AuthorizeRequest,
+        user: &User,
+        now: Now,
+    ) -> Result<String> {
         let code = random_token(32);
         let row = AuthorizationCode {
             code_hash: hash_secret(code.as_bytes()),
@@ -159,9 +175,7 @@ impl Core {
             used: false,
             token_name: None,
         };
-        let mut tx = self.store.begin().await?;
         tx.insert_authorization_code(&row).await?;
-        tx.commit().await?;
         let mut url = url::Url::parse(&req.redirect_uri)
             .map_err(|_| Error::invalid("redirect_uri is not a URL"))?;
         url.query_pairs_mut().append_pair("code", &code);

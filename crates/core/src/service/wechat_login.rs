@@ -64,7 +64,7 @@ impl WeChatFailure {
         )
     }
 
-    fn into_error(self) -> Error {
+    pub(crate) fn into_error(self) -> Error {
         let upstream = |failure, message: String| Error::Upstream { failure, message };
         match self {
             WeChatFailure::InvalidCode(m) => Error::oauth(
@@ -143,6 +143,28 @@ pub trait WeChatGateway: Send + Sync + 'static {
         phone_code: &str,
         openid: &str,
     ) -> Result<WeChatPhone, WeChatFailure>;
+    /// `sns/oauth2/access_token`: the code of a website QR or Official Account sign-in.
+    async fn web_access_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> Result<super::wechat_web::WeChatWebGrant, WeChatFailure>;
+    /// `sns/userinfo` with the web access token.
+    async fn web_profile(
+        &self,
+        access_token: &str,
+        openid: &str,
+    ) -> Result<super::wechat_web::WeChatProfile, WeChatFailure>;
+    /// `wxa/getwxacodeunlimit`: the picture of the mini program's code for `scene`
+    /// (the access token from the shared cache).
+    async fn mini_program_code(
+        &self,
+        appid: &str,
+        secret: &str,
+        scene: &str,
+        page: &str,
+    ) -> Result<Vec<u8>, WeChatFailure>;
 }
 
 /// How long WeChat honours a `wx.login` code; a claim need not outlive it.
@@ -185,14 +207,52 @@ impl<'a> MiniProgramLogin<'a> {
     }
 }
 
-struct LoginInput<'a> {
-    app: &'a Application,
-    org: &'a Organization,
-    appid: &'a str,
-    session: &'a WeChatSession,
-    nickname: Option<&'a str>,
-    avatar: Option<&'a str>,
-    phone: Option<&'a WeChatPhone>,
+/// One WeChat sign-in (mini program, website or Official Account), once WeChat has said
+/// who the person is.
+pub(crate) struct LoginInput<'a> {
+    pub app: &'a Application,
+    pub org: &'a Organization,
+    /// The provider item's `canSignUp` / `canSignIn` (Casdoor's fields).
+    pub rules: SignInRules,
+    pub appid: &'a str,
+    pub session: &'a WeChatSession,
+    pub nickname: Option<&'a str>,
+    pub avatar: Option<&'a str>,
+    pub phone: Option<&'a WeChatPhone>,
+    /// The identity event's method when no phone is involved (`login`, `web-login`…).
+    pub method: &'a str,
+}
+
+/// What an application's provider item allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SignInRules {
+    pub can_sign_up: bool,
+    pub can_sign_in: bool,
+}
+
+impl SignInRules {
+    /// The item of `provider` in `app` (an application lists its providers by name).
+    pub(crate) fn of(app: &Application, provider: &str) -> Self {
+        let item = app.providers.iter().find(|i| i.name == provider);
+        SignInRules {
+            can_sign_up: app.enable_sign_up && item.is_some_and(|i| i.can_sign_up),
+            can_sign_in: item.is_some_and(|i| i.can_sign_in),
+        }
+    }
+}
+
+/// What a completed WeChat sign-in leaves in the same transaction as the user.
+pub(crate) enum Finish<'a> {
+    /// The mini program's tokens.
+    Token,
+    /// An authorization code for the hosted page's relying party.
+    AuthorizationCode(&'a super::oauth::AuthorizeRequest),
+}
+
+pub(crate) enum Finished {
+    Token(Box<PendingToken>),
+    /// The URL to send the browser to: the relying party's `redirect_uri?code&state`.
+    Redirect(String),
 }
 
 impl Core {
@@ -243,14 +303,21 @@ impl Core {
         let input = LoginInput {
             app: &app,
             org: &org,
+            rules: SignInRules::of(&app, &provider.name),
             appid: &provider.client_id,
             session: &session,
             nickname,
             avatar,
             phone: phone.as_ref(),
+            method: "login",
         };
-        let (user, pending) = self.complete_wechat_login(&input, now).await?;
-        self.token_response(&app, Some(&user), pending, "", WECHAT_MINIPROGRAM_TAG, now)
+        let (user, finished) = self
+            .complete_wechat_login(&input, Finish::Token, now)
+            .await?;
+        let Finished::Token(pending) = finished else {
+            return Err(Error::Internal("a mini-program login made no token".into()));
+        };
+        self.token_response(&app, Some(&user), *pending, "", WECHAT_MINIPROGRAM_TAG, now)
             .await
     }
 
@@ -359,16 +426,18 @@ impl Core {
         }
     }
 
-    /// Finds or creates the user, links the identity and stores the token, all in one
-    /// transaction; retried when a concurrent login of the same person won a race.
-    async fn complete_wechat_login(
+    /// Finds or creates the user, links the identity and stores the token or the
+    /// authorization code, all in one transaction; retried when a concurrent login of the
+    /// same person won a race.
+    pub(crate) async fn complete_wechat_login(
         &self,
         input: &LoginInput<'_>,
+        finish: Finish<'_>,
         now: Now,
-    ) -> Result<(User, PendingToken)> {
+    ) -> Result<(User, Finished)> {
         let mut last_conflict = String::new();
         for attempt in 0..LOGIN_ATTEMPTS {
-            match self.try_wechat_login(input, attempt, now).await {
+            match self.try_wechat_login(input, &finish, attempt, now).await {
                 Err(Error::Store(StoreError::Conflict(msg))) => {
                     tracing::debug!(attempt, %msg, "concurrent WeChat login; retrying");
                     last_conflict = msg;
@@ -384,9 +453,10 @@ impl Core {
     async fn try_wechat_login(
         &self,
         input: &LoginInput<'_>,
+        finish: &Finish<'_>,
         attempt: usize,
         now: Now,
-    ) -> Result<(User, PendingToken)> {
+    ) -> Result<(User, Finished)> {
         let LoginInput {
             app,
             org,
@@ -413,7 +483,7 @@ impl Core {
         let method = if input.phone.is_some() {
             "phone-login"
         } else {
-            "login"
+            input.method
         };
         let mut tx = self.store.begin().await?;
         let by_identity = tx.find_user_by_wechat(lookup).await?;
@@ -438,6 +508,12 @@ impl Core {
                 if !user.is_active() {
                     return Err(Error::oauth(Code::AccessDenied, "this user is forbidden"));
                 }
+                if !input.rules.can_sign_in {
+                    return Err(Error::oauth(
+                        Code::AccessDenied,
+                        "the application does not allow signing in with this provider (canSignIn is off)",
+                    ));
+                }
                 let identity = WeChatIdentity {
                     user_name: user.name.clone(),
                     ..identity
@@ -457,7 +533,7 @@ impl Core {
                 user
             }
             None => {
-                if !app.enable_sign_up {
+                if !input.rules.can_sign_up {
                     return Err(Error::oauth(
                         Code::InvalidGrant,
                         "no account is linked to this WeChat user and the application does not allow signing up (login-only mode)",
@@ -480,17 +556,25 @@ impl Core {
                 user
             }
         };
-        let pending = Self::pending_token(
-            app,
-            Some(&user),
-            WECHAT_MINIPROGRAM_TAG,
-            "openid profile",
-            now,
-        );
-        self.insert_issued_token(&mut *tx, app, Some(&user), &pending, now)
-            .await?;
+        let finished = match finish {
+            Finish::Token => {
+                let pending = Self::pending_token(
+                    app,
+                    Some(&user),
+                    WECHAT_MINIPROGRAM_TAG,
+                    "openid profile",
+                    now,
+                );
+                self.insert_issued_token(&mut *tx, app, Some(&user), &pending, now)
+                    .await?;
+                Finished::Token(Box::new(pending))
+            }
+            Finish::AuthorizationCode(request) => {
+                Finished::Redirect(Self::issue_code(&mut *tx, app, request, &user, now).await?)
+            }
+        };
         tx.commit().await?;
-        Ok((user, pending))
+        Ok((user, finished))
     }
 }
 

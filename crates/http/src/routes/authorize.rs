@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use ferrodoor_core::Error;
 use ferrodoor_core::clock::Now;
+use ferrodoor_core::entity::ProviderKind;
+use ferrodoor_core::service::SignInButton;
 use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
 
 use crate::AppState;
@@ -15,6 +17,9 @@ use crate::extract::{Q, form_has_nul, read_body};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct AuthorizeQs {
+    /// The sign-in provider chosen on the page (`/login/wechat`).
+    #[serde(default)]
+    pub(crate) provider: String,
     #[serde(default)]
     client_id: String,
     #[serde(default)]
@@ -38,7 +43,28 @@ pub struct AuthorizeQs {
 }
 
 impl AuthorizeQs {
-    fn request(&self) -> AuthorizeRequest {
+    /// The relying party's parameters as a query string, for the provider buttons.
+    fn request_query(&self) -> String {
+        let r = self.request();
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("client_id", &r.client_id),
+            ("response_type", &r.response_type),
+            ("redirect_uri", &r.redirect_uri),
+            ("scope", &r.scope),
+            ("state", &r.state),
+            ("nonce", &r.nonce),
+            ("code_challenge", &r.code_challenge),
+            ("code_challenge_method", &r.code_challenge_method),
+        ] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        q.finish()
+    }
+
+    pub(crate) fn request(&self) -> AuthorizeRequest {
         AuthorizeRequest {
             client_id: self.client_id.clone(),
             response_type: self.response_type.clone(),
@@ -63,7 +89,10 @@ pub async fn authorize_page(
         Err(e) => return e.into_response(),
     };
     match s.core.check_authorize_request(&qs.request()).await {
-        Ok(app) => page(StatusCode::OK, &qs, &app_title(&app), None),
+        Ok(app) => {
+            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
+            page(StatusCode::OK, &qs, &app_title(&app), &buttons, None)
+        }
         Err(e) => authorize_error(e),
     }
 }
@@ -95,11 +124,20 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
     match signed_in {
         Ok(location) => Redirect::to(&location).into_response(),
         Err(Error::Unauthenticated(m) | Error::Forbidden(m) | Error::Invalid(m)) => {
-            page(StatusCode::UNAUTHORIZED, &qs, &app_title(&app), Some(&m))
+            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
+            page(
+                StatusCode::UNAUTHORIZED,
+                &qs,
+                &app_title(&app),
+                &buttons,
+                Some(&m),
+            )
         }
         Err(e @ Error::TooManyAttempts { .. }) => {
             let (status, msg, wait) = page_error(&e);
-            with_retry_after(page(status, &qs, &app_title(&app), Some(&msg)), wait)
+            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
+            let page = page(status, &qs, &app_title(&app), &buttons, Some(&msg));
+            with_retry_after(page, wait)
         }
         Err(e) => failure_page(&e),
     }
@@ -127,7 +165,7 @@ fn app_title(app: &ferrodoor_core::entity::Application) -> String {
     }
 }
 
-fn authorize_error(e: AuthorizeError) -> Response {
+pub(crate) fn authorize_error(e: AuthorizeError) -> Response {
     match e {
         AuthorizeError::Page(msg) => error_page(StatusCode::BAD_REQUEST, &msg),
         AuthorizeError::Failed(e) => failure_page(&e),
@@ -167,14 +205,16 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}\
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}\
 main{background:#fff;padding:2rem;border-radius:10px;box-shadow:0 2px 12px #0002;width:min(22rem,90vw)}\
 h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem;font-size:.9rem}\
 input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #bbb;border-radius:6px;font-size:1rem}\
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1a7f37;color:#fff;font-size:1rem}\
-.error{color:#b42318;background:#fef3f2;padding:.6rem;border-radius:6px}";
+.error{color:#b42318;background:#fef3f2;padding:.6rem;border-radius:6px}\
+.providers{margin:0 0 1rem}.provider{display:block;text-align:center;margin:.5rem 0;padding:.65rem;border:1px solid #1a7f37;border-radius:6px;color:#1a7f37;text-decoration:none}\
+.status{font-size:1.05rem}";
 
-fn html_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
     let mut res = (status, Html(body)).into_response();
     let h = res.headers_mut();
     h.insert(
@@ -190,7 +230,36 @@ fn html_response(status: StatusCode, body: String) -> Response {
     res
 }
 
-fn page(status: StatusCode, qs: &AuthorizeQs, title: &str, error: Option<&str>) -> Response {
+fn page(
+    status: StatusCode,
+    qs: &AuthorizeQs,
+    title: &str,
+    buttons: &[SignInButton],
+    error: Option<&str>,
+) -> Response {
+    let request = qs.request_query();
+    let buttons: String = buttons
+        .iter()
+        .map(|b| {
+            let href = match b.kind {
+                ProviderKind::WeChatMiniProgram => format!("/login/wechat/scan?{request}"),
+                _ => format!(
+                    "/login/wechat?{request}&provider={}",
+                    url::form_urlencoded::byte_serialize(b.provider.as_bytes()).collect::<String>()
+                ),
+            };
+            format!(
+                "<a class=\"provider\" href=\"{}\">{}</a>",
+                escape(&href),
+                escape(&b.label)
+            )
+        })
+        .collect();
+    let buttons = if buttons.is_empty() {
+        String::new()
+    } else {
+        format!("<nav class=\"providers\" aria-label=\"Sign-in providers\">{buttons}</nav>")
+    };
     let hidden: String = [
         ("client_id", &qs.client_id),
         ("response_type", &qs.response_type),
@@ -214,7 +283,7 @@ fn page(status: StatusCode, qs: &AuthorizeQs, title: &str, error: Option<&str>) 
         .unwrap_or_default();
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>Sign in to {t}</title><style>{STYLE}</style></head><body><main><h1>Sign in to {t}</h1>{error}\
+<title>Sign in to {t}</title><style>{STYLE}</style></head><body><main><h1>Sign in to {t}</h1>{error}{buttons}\
 <form method=\"post\" action=\"/login/oauth/authorize\">{hidden}\
 <label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{u}\">\
 <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
@@ -225,7 +294,7 @@ fn page(status: StatusCode, qs: &AuthorizeQs, title: &str, error: Option<&str>) 
     html_response(status, body)
 }
 
-fn error_page(status: StatusCode, msg: &str) -> Response {
+pub(crate) fn error_page(status: StatusCode, msg: &str) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in error</title><style>{STYLE}</style></head>\
 <body><main><h1>Cannot sign in</h1><p class=\"error\">{}</p></main></body></html>",

@@ -14,6 +14,8 @@ mod ops;
 pub(crate) mod token;
 mod users;
 mod wechat;
+mod wechat_scan;
+mod wechat_web;
 mod wellknown;
 
 use axum::Router;
@@ -56,6 +58,11 @@ table! {
     "/api/get-identity-events" => get(wechat::events);
     "/api/wechat/decrypt" => post(wechat::decrypt);
     "/api/wechat/verify-signature" => post(wechat::verify_signature);
+    "/login/wechat" => get(wechat_web::start);
+    "/login/wechat/callback" => get(wechat_web::callback);
+    "/login/wechat/scan" => get(wechat_scan::page);
+    "/login/wechat/scan/status" => get(wechat_scan::status);
+    "/api/wechat/scan-login" => post(wechat_scan::answer);
     // Account
     "/api/login" => post(account::login);
     "/api/logout" => get(account::logout).post(account::logout);

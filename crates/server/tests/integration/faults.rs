@@ -60,6 +60,7 @@ async fn kill_under_load(backend: Backend) {
             appid: APP1.0.into(),
             secret: APP1.1.into(),
             unionid_bound: true,
+            platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
         }]))
         .await
         .unwrap();

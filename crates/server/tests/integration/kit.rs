@@ -14,6 +14,8 @@ pub const TEST_RATE_LIMIT: u32 = 100_000;
 pub const APP1: (&str, &str) = ("wx1111111111111111", "secret-one-0000000000000000000000");
 pub const APP2: (&str, &str) = ("wx2222222222222222", "secret-two-0000000000000000000000");
 pub const APP3: (&str, &str) = ("wx3333333333333333", "secret-three-00000000000000000000");
+/// Bound to the same open platform as APP1 and APP2: an Official Account in the web tests.
+pub const APP4: (&str, &str) = ("wx4444444444444444", "secret-four-000000000000000000000");
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -125,16 +127,25 @@ impl Kit {
                 appid: APP1.0.into(),
                 secret: APP1.1.into(),
                 unionid_bound: true,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
             },
             EmulatedApp {
                 appid: APP2.0.into(),
                 secret: APP2.1.into(),
                 unionid_bound: true,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
+            },
+            EmulatedApp {
+                appid: APP4.0.into(),
+                secret: APP4.1.into(),
+                unionid_bound: true,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
             },
             EmulatedApp {
                 appid: APP3.0.into(),
                 secret: APP3.1.into(),
                 unionid_bound: false,
+                platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
             },
         ];
         let (emu_addr, emulator) =
@@ -146,6 +157,7 @@ impl Kit {
             database_url: db.url().into(),
             admin_password: Some(ADMIN_PASSWORD.into()),
             wechat_api_base: format!("http://{emu_addr}"),
+            wechat_open_base: format!("http://{emu_addr}"),
             secret_key: Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()),
             // Every request of a test comes from 127.0.0.1: a limit no test reaches unless
             // it sets a lower one (rate_limit.rs).

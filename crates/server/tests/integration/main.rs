@@ -24,3 +24,5 @@ mod throttling;
 mod two_nodes;
 mod wechat_accounts;
 mod wechat_login;
+mod wechat_scan;
+mod wechat_web;

@@ -74,6 +74,7 @@ pub(crate) mod identity_events;
 pub(crate) mod organizations;
 pub(crate) mod providers;
 pub(crate) mod records;
+pub(crate) mod scan_tickets;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;

@@ -27,6 +27,7 @@ macro_rules! session_queries {
                 "DELETE FROM wechat_code_claims WHERE expires_at < $1",
                 "DELETE FROM authorization_codes WHERE expires_at < $1",
                 "DELETE FROM sessions WHERE expires_at < $1",
+                "DELETE FROM wechat_scan_tickets WHERE expires_at < $1",
                 "DELETE FROM tokens WHERE expires_at < $1 AND refresh_expires_at < $1",
             ] {
                 deleted += execute(c, sql, vec![now.into()]).await?;

@@ -28,11 +28,18 @@ pub(super) fn router(emulator: Emulator) -> Router {
         .route("/__emulator/encrypted-data", post(control_encrypted_data))
         .route("/__emulator/faults", post(control_faults))
         .route("/__emulator/stats", get(control_stats))
+        .route("/__emulator/web-code", post(super::pages::control_web_code))
+        .route("/__emulator/wxacodes", get(super::pages::control_wxa_codes))
         .layer(axum::middleware::from_fn(allow_any_origin));
     Router::new()
         .route("/sns/jscode2session", get(code_to_session))
         .route("/cgi-bin/stable_token", post(stable_token))
         .route("/wxa/business/getuserphonenumber", post(phone_number))
+        .route("/sns/oauth2/access_token", get(web_access_token))
+        .route("/sns/oauth2/refresh_token", get(web_refresh_token))
+        .route("/sns/userinfo", get(web_user_info))
+        .route("/wxa/getwxacodeunlimit", post(wxa_code))
+        .merge(super::pages::router())
         .merge(control)
         .with_state(emulator)
 }
@@ -63,15 +70,32 @@ enum Api {
     CodeToSession,
     StableToken,
     PhoneNumber,
+    WebToken,
+    WebUserInfo,
+    WxaCode,
 }
 
 impl Api {
-    /// jscode2session really does label its JSON `text/plain`.
+    /// jscode2session and the sns/oauth2 APIs really do label their JSON `text/plain`.
     fn content_type(self) -> &'static str {
         match self {
-            Api::CodeToSession => "text/plain",
-            Api::StableToken | Api::PhoneNumber => "application/json; encoding=utf-8",
+            Api::CodeToSession | Api::WebToken | Api::WebUserInfo => "text/plain",
+            Api::StableToken | Api::PhoneNumber | Api::WxaCode => {
+                "application/json; encoding=utf-8"
+            }
         }
+    }
+}
+
+/// A successful answer: JSON, or the picture of `getwxacodeunlimit`.
+pub(super) enum Reply {
+    Json(Value),
+    Png(Vec<u8>),
+}
+
+impl From<Value> for Reply {
+    fn from(value: Value) -> Self {
+        Reply::Json(value)
     }
 }
 
@@ -80,14 +104,14 @@ async fn code_to_session(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     answer(&emulator, Api::CodeToSession, |world, now, _| {
-        world.code_to_session(now, &query)
+        world.code_to_session(now, &query).map(Reply::Json)
     })
     .await
 }
 
 async fn stable_token(State(emulator): State<Emulator>, body: Bytes) -> Response {
     answer(&emulator, Api::StableToken, |world, now, _| {
-        world.stable_token(now, &body)
+        world.stable_token(now, &body).map(Reply::Json)
     })
     .await
 }
@@ -99,7 +123,51 @@ async fn phone_number(
 ) -> Response {
     let token = query.get("access_token").map(String::as_str);
     answer(&emulator, Api::PhoneNumber, |world, now, unix_now| {
-        world.phone_number(now, unix_now, token, &body)
+        world
+            .phone_number(now, unix_now, token, &body)
+            .map(Reply::Json)
+    })
+    .await
+}
+
+async fn web_access_token(
+    State(emulator): State<Emulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    answer(&emulator, Api::WebToken, |world, now, _| {
+        world.web_access_token(now, &query).map(Reply::Json)
+    })
+    .await
+}
+
+async fn web_refresh_token(
+    State(emulator): State<Emulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    answer(&emulator, Api::WebToken, |world, now, _| {
+        world.web_refresh_token(now, &query).map(Reply::Json)
+    })
+    .await
+}
+
+async fn web_user_info(
+    State(emulator): State<Emulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    answer(&emulator, Api::WebUserInfo, |world, now, _| {
+        world.web_user_info(now, &query).map(Reply::Json)
+    })
+    .await
+}
+
+async fn wxa_code(
+    State(emulator): State<Emulator>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let token = query.get("access_token").map(String::as_str);
+    answer(&emulator, Api::WxaCode, |world, now, _| {
+        world.wxa_code(now, token, &body).map(Reply::Png)
     })
     .await
 }
@@ -107,7 +175,7 @@ async fn phone_number(
 /// What to do with one API request once the fault slot has been consulted.
 enum Plan {
     /// Answer with WeChat's verdict, after an optional delay (`slow`).
-    Answer(Result<Value, Rejection>, Option<Duration>),
+    Answer(Result<Reply, Rejection>, Option<Duration>),
     /// Answer with the fault instead; WeChat never saw the request.
     Fail(FaultMode),
 }
@@ -118,7 +186,7 @@ enum Plan {
 async fn answer(
     emulator: &Emulator,
     api: Api,
-    process: impl FnOnce(&mut World, Instant, i64) -> Result<Value, Rejection>,
+    process: impl FnOnce(&mut World, Instant, i64) -> Result<Reply, Rejection>,
 ) -> Response {
     let plan = {
         let mut shared = emulator.lock();
@@ -127,6 +195,9 @@ async fn answer(
             Api::CodeToSession => stats.jscode2session_calls += 1,
             Api::StableToken => stats.stable_token_calls += 1,
             Api::PhoneNumber => stats.phone_calls += 1,
+            Api::WebToken => stats.web_token_calls += 1,
+            Api::WebUserInfo => stats.web_userinfo_calls += 1,
+            Api::WxaCode => stats.wxa_code_calls += 1,
         }
         let (now, unix_now) = (shared.now(), shared.unix_now());
         match shared.faults.take() {
@@ -145,7 +216,8 @@ async fn answer(
                 tokio::time::sleep(delay).await;
             }
             match result {
-                Ok(value) => wechat_reply(api, value),
+                Ok(Reply::Json(value)) => wechat_reply(api, value),
+                Ok(Reply::Png(png)) => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
                 Err(rejection) => wechat_error(api, rejection.errcode, rejection.errmsg),
             }
         }
@@ -283,11 +355,11 @@ async fn control_stats(State(emulator): State<Emulator>) -> Response {
 }
 
 /// Control bodies are JSON whatever the Content-Type, so plain `curl -d` works.
-fn control_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ControlError> {
+pub(super) fn control_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ControlError> {
     serde_json::from_slice(body).map_err(|e| ControlError::BadRequest(e.to_string()))
 }
 
-fn control_reply(result: Result<Value, ControlError>) -> Response {
+pub(super) fn control_reply(result: Result<Value, ControlError>) -> Response {
     match result {
         Ok(value) => axum::Json(value).into_response(),
         Err(error) => {

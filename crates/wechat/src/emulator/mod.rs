@@ -11,6 +11,16 @@
 //! - `GET  /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`
 //! - `POST /cgi-bin/stable_token` `{"grant_type":"client_credential","appid","secret","force_refresh"}`
 //! - `POST /wxa/business/getuserphonenumber?access_token=` `{"code","openid"?}`
+//! - `GET  /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`
+//!   (website and Official Account codes; `is_snapshotuser: 1` for snapshot users)
+//! - `GET  /sns/oauth2/refresh_token?appid&grant_type=refresh_token&refresh_token` (30 days)
+//! - `GET  /sns/userinfo?access_token&openid` (48001 for an `snsapi_base` token)
+//! - `POST /wxa/getwxacodeunlimit?access_token=` `{"scene","page"?,"width"?…}` → a PNG
+//!   carrying its scene (see [`scene_of`])
+//!
+//! Browser pages (the Open Platform's `open.weixin.qq.com`): `GET /connect/qrconnect` and
+//! `GET /connect/oauth2/authorize`, where a test scans or agrees as a named person (see
+//! the `pages` module).
 //!
 //! Control endpoints (JSON in and out; errors are HTTP 400/404/409 `{"error"}`):
 //! - `POST /__emulator/login` `{"appid","user"}` → `{"code"}`
@@ -18,7 +28,9 @@
 //! - `POST /__emulator/encrypted-data` `{"appid","user","data":{…}}` →
 //!   `{"encryptedData","iv","rawData","signature"}`
 //! - `POST /__emulator/faults` `{"mode","count"?,"delay_ms"?}` → `{"ok":true}`
-//! - `GET  /__emulator/stats` → `{"jscode2session_calls","stable_token_calls","stable_token_minted","phone_calls"}`
+//! - `POST /__emulator/web-code` `{"appid","user","scope","snapshot"?}` → `{"code"}`
+//! - `GET  /__emulator/wxacodes` → `[{"appid","scene","page"}]`
+//! - `GET  /__emulator/stats` → `{"jscode2session_calls","stable_token_calls","stable_token_minted","phone_calls",…}`
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -31,6 +43,9 @@
 
 mod faults;
 mod handlers;
+mod open_platform;
+mod pages;
+mod png;
 mod world;
 
 use std::net::SocketAddr;
@@ -42,6 +57,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use faults::{DEFAULT_SLOW_DELAY, Fault, FaultMode};
+pub use open_platform::{WebScope, WxaCode, unionid_in};
+pub use png::scene_of;
 pub use world::{openid_for, unionid_for};
 
 use faults::FaultSlot;
@@ -54,22 +71,35 @@ pub struct EmulatedApp {
     pub secret: String,
     /// Bound to an Open Platform account: code2Session then returns a unionid.
     pub unionid_bound: bool,
+    /// Which Open Platform account (when bound): one person has one unionid across the
+    /// apps of one account. [`DEFAULT_PLATFORM`] unless the spec names another.
+    pub platform: String,
 }
+
+/// The Open Platform account of `appid:secret:unionid` apps.
+pub const DEFAULT_PLATFORM: &str = "default";
 
 /// Why an `appid:secret[:unionid]` app spec did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("app spec {0:?}: expected \"appid:secret\" or \"appid:secret:unionid\"")]
+#[error(
+    "app spec {0:?}: expected \"appid:secret\", \"appid:secret:unionid\" or \"appid:secret:unionid=<account>\""
+)]
 pub struct ParseAppError(String);
 
 impl FromStr for EmulatedApp {
     type Err = ParseAppError;
 
-    /// Parses `appid:secret` or `appid:secret:unionid` (a CLI-friendly form).
+    /// Parses `appid:secret`, `appid:secret:unionid` or `appid:secret:unionid=<account>`
+    /// (bound to the named Open Platform account), a CLI-friendly form.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = spec.split(':').collect();
-        let (appid, secret, unionid_bound) = match parts.as_slice() {
-            [appid, secret] => (*appid, *secret, false),
-            [appid, secret, "unionid"] => (*appid, *secret, true),
+        let (appid, secret, platform) = match parts.as_slice() {
+            [appid, secret] => (*appid, *secret, None),
+            [appid, secret, "unionid"] => (*appid, *secret, Some(DEFAULT_PLATFORM)),
+            [appid, secret, bound] => match bound.strip_prefix("unionid=") {
+                Some(account) if !account.is_empty() => (*appid, *secret, Some(account)),
+                _ => return Err(ParseAppError(spec.to_owned())),
+            },
             _ => return Err(ParseAppError(spec.to_owned())),
         };
         if appid.is_empty() || secret.is_empty() {
@@ -78,7 +108,8 @@ impl FromStr for EmulatedApp {
         Ok(EmulatedApp {
             appid: appid.to_owned(),
             secret: secret.to_owned(),
-            unionid_bound,
+            unionid_bound: platform.is_some(),
+            platform: platform.unwrap_or(DEFAULT_PLATFORM).to_owned(),
         })
     }
 }
@@ -118,6 +149,10 @@ pub struct Stats {
     /// Distinct access tokens created; stays at 1 while callers reuse the stable token.
     pub stable_token_minted: u64,
     pub phone_calls: u64,
+    /// `sns/oauth2/access_token` and `sns/oauth2/refresh_token`.
+    pub web_token_calls: u64,
+    pub web_userinfo_calls: u64,
+    pub wxa_code_calls: u64,
 }
 
 /// `encryptedData` as the phone would send it to the server, JSON field names
@@ -215,6 +250,27 @@ impl Emulator {
             .encrypted_data(shared.unix_now(), appid, user, data)
     }
 
+    /// What the phone's consent on a website QR or Official Account page gives `user`: a
+    /// single-use code for `sns/oauth2/access_token`.
+    pub fn web_code(
+        &self,
+        appid: &str,
+        user: &str,
+        scope: WebScope,
+        snapshot: bool,
+    ) -> Result<String, ControlError> {
+        let mut shared = self.lock();
+        let now = shared.now();
+        shared
+            .world
+            .issue_web_code(now, appid, user, scope, snapshot)
+    }
+
+    /// The mini-program codes `getwxacodeunlimit` made, oldest first (the last 64).
+    pub fn wxa_codes(&self) -> Vec<WxaCode> {
+        self.lock().world.open.wxa_codes.clone()
+    }
+
     /// Arms a fault for the following WeChat API requests.
     pub fn set_fault(&self, fault: Fault) {
         self.lock().faults.set(fault);
@@ -287,16 +343,28 @@ mod tests {
             EmulatedApp {
                 appid: "wx1".into(),
                 secret: "s1".into(),
-                unionid_bound: false
+                unionid_bound: false,
+                platform: DEFAULT_PLATFORM.into(),
             }
         );
+        let other: EmulatedApp = "wx2:s2:unionid=acme".parse().unwrap();
+        assert!(other.unionid_bound);
+        assert_eq!(other.platform, "acme");
         assert!(
             "wx1:s1:unionid"
                 .parse::<EmulatedApp>()
                 .unwrap()
                 .unionid_bound
         );
-        for bad in ["wx1", "wx1:", ":s1", "wx1:s1:yes", "a:b:unionid:c", ""] {
+        for bad in [
+            "wx1",
+            "wx1:",
+            ":s1",
+            "wx1:s1:yes",
+            "a:b:unionid:c",
+            "a:b:unionid=",
+            "",
+        ] {
             assert!(bad.parse::<EmulatedApp>().is_err(), "{bad:?} parsed");
         }
     }

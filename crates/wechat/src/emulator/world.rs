@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value, json};
 
+use super::open_platform::{OpenPlatform, WebScope, WxaCode, valid_scene};
 use super::{ControlError, EmulatedApp, EncryptedData, Stats};
 use crate::crypto;
 
@@ -20,12 +21,12 @@ const TOKEN_RENEW_MARGIN: Duration = Duration::from_secs(300);
 
 /// A WeChat API rejection: `errcode` and the `errmsg` before `, rid: …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Rejection {
+pub struct Rejection {
     pub errcode: i64,
     pub errmsg: &'static str,
 }
 
-fn rejection(errcode: i64, errmsg: &'static str) -> Rejection {
+pub(super) fn rejection(errcode: i64, errmsg: &'static str) -> Rejection {
     Rejection { errcode, errmsg }
 }
 
@@ -57,6 +58,7 @@ pub(super) struct World {
     tokens: HashMap<String, IssuedToken>,
     /// The token `stable_token` hands out per appid.
     current_token: HashMap<String, String>,
+    pub(super) open: OpenPlatform,
     pub(super) stats: Stats,
 }
 
@@ -73,6 +75,7 @@ impl World {
             session_keys: HashMap::new(),
             tokens: HashMap::new(),
             current_token: HashMap::new(),
+            open: OpenPlatform::default(),
             stats: Stats::default(),
         }
     }
@@ -83,12 +86,7 @@ impl World {
         now: Instant,
         query: &HashMap<String, String>,
     ) -> Result<Value, Rejection> {
-        let field = |name: &str| {
-            query
-                .get(name)
-                .map(String::as_str)
-                .filter(|v| !v.is_empty())
-        };
+        let field = |name: &str| query_field(query, name);
         let appid = field("appid").ok_or(rejection(41002, "appid missing"))?;
         let secret = field("secret").ok_or(rejection(41004, "appsecret missing"))?;
         let code = field("js_code").ok_or(rejection(41008, "missing code"))?;
@@ -172,21 +170,7 @@ impl World {
         access_token: Option<&str>,
         body: &[u8],
     ) -> Result<Value, Rejection> {
-        let token = access_token
-            .filter(|t| !t.is_empty())
-            .ok_or(rejection(41001, "access_token missing"))?;
-        let appid = match self.tokens.get(token) {
-            None => {
-                return reject(
-                    40001,
-                    "invalid credential, access_token is invalid or not latest",
-                );
-            }
-            Some(issued) if now >= issued.expires_at => {
-                return reject(42001, "access_token expired");
-            }
-            Some(issued) => issued.appid.clone(),
-        };
+        let appid = self.token_app(now, access_token)?;
         let request = json_object(body)?;
         let code = request
             .get("code")
@@ -219,6 +203,129 @@ impl World {
                 "watermark": { "timestamp": unix_now, "appid": appid },
             }
         }))
+    }
+
+    /// `GET /sns/oauth2/access_token` (website and Official Account sign-in).
+    pub(super) fn web_access_token(
+        &mut self,
+        now: Instant,
+        query: &HashMap<String, String>,
+    ) -> Result<Value, Rejection> {
+        let field = |name: &str| query_field(query, name);
+        let appid = field("appid").ok_or(rejection(41002, "appid missing"))?;
+        let secret = field("secret").ok_or(rejection(41004, "appsecret missing"))?;
+        let code = field("code").ok_or(rejection(41008, "missing code"))?;
+        if field("grant_type") != Some("authorization_code") {
+            return reject(40002, "invalid grant_type");
+        }
+        let app = self.authenticate(appid, secret)?.clone();
+        self.open.exchange_code(now, self.code_ttl, &app, code)
+    }
+
+    /// `GET /sns/oauth2/refresh_token` (no secret: WeChat's API).
+    pub(super) fn web_refresh_token(
+        &mut self,
+        now: Instant,
+        query: &HashMap<String, String>,
+    ) -> Result<Value, Rejection> {
+        let field = |name: &str| query_field(query, name);
+        let appid = field("appid").ok_or(rejection(41002, "appid missing"))?;
+        let refresh_token =
+            field("refresh_token").ok_or(rejection(41003, "refresh_token missing"))?;
+        if field("grant_type") != Some("refresh_token") {
+            return reject(40002, "invalid grant_type");
+        }
+        let app = self
+            .apps
+            .get(appid)
+            .ok_or(rejection(40013, "invalid appid"))?
+            .clone();
+        self.open.refresh(now, &app, refresh_token)
+    }
+
+    /// `GET /sns/userinfo`.
+    pub(super) fn web_user_info(
+        &self,
+        now: Instant,
+        query: &HashMap<String, String>,
+    ) -> Result<Value, Rejection> {
+        let token =
+            query_field(query, "access_token").ok_or(rejection(41001, "access_token missing"))?;
+        let openid = query_field(query, "openid").ok_or(rejection(41009, "missing openid"))?;
+        self.open.user_info(now, &self.apps, token, openid)
+    }
+
+    /// `POST /wxa/getwxacodeunlimit`: the PNG of a mini-program code for `scene`.
+    pub(super) fn wxa_code(
+        &mut self,
+        now: Instant,
+        access_token: Option<&str>,
+        body: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        let appid = self.token_app(now, access_token)?;
+        let request = json_object(body)?;
+        let text = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
+        let scene = text("scene");
+        if !valid_scene(scene) {
+            return reject(
+                40169,
+                "invalid length for scene, or the data is not json string",
+            );
+        }
+        let page = text("page");
+        if page.starts_with('/') || page.contains('?') {
+            return reject(41030, "invalid page rid");
+        }
+        let width = match request.get("width") {
+            None | Some(Value::Null) => 430,
+            Some(w) => w
+                .as_u64()
+                .filter(|w| (280..=1280).contains(w))
+                .ok_or(rejection(47001, "data format error"))?,
+        };
+        self.open.remember_wxa_code(WxaCode {
+            appid,
+            scene: scene.to_owned(),
+            page: page.to_owned(),
+        });
+        Ok(super::png::mini_program_code(scene, width as u32))
+    }
+
+    /// What the phone's consent on a sign-in page gives `user`: a single-use code.
+    pub(super) fn issue_web_code(
+        &mut self,
+        now: Instant,
+        appid: &str,
+        user: &str,
+        scope: WebScope,
+        snapshot: bool,
+    ) -> Result<String, ControlError> {
+        let app = self
+            .apps
+            .get(appid)
+            .ok_or_else(|| ControlError::UnknownApp(appid.to_owned()))?
+            .clone();
+        self.open
+            .issue_code(now, self.code_ttl, &app, user, scope, snapshot)
+    }
+
+    pub(super) fn knows_app(&self, appid: &str) -> bool {
+        self.apps.contains_key(appid)
+    }
+
+    /// The app an access token of `stable_token` belongs to.
+    fn token_app(&self, now: Instant, access_token: Option<&str>) -> Result<String, Rejection> {
+        let token = access_token
+            .filter(|t| !t.is_empty())
+            .ok_or(rejection(41001, "access_token missing"))?;
+        match self.tokens.get(token) {
+            None => reject(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            ),
+            Some(issued) if now >= issued.expires_at => reject(42001, "access_token expired"),
+            Some(issued) => Ok(issued.appid.clone()),
+        }
     }
 
     /// What `wx.login` gives the phone of `user`: a fresh single-use code.
@@ -327,7 +434,7 @@ pub fn unionid_for(user: &str) -> String {
     derived_id('u', &format!("unionid|{user}"))
 }
 
-fn derived_id(prefix: char, seed: &str) -> String {
+pub(super) fn derived_id(prefix: char, seed: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, seed.as_bytes());
     let mut id = String::from(prefix);
     id.extend(URL_SAFE_NO_PAD.encode(digest.as_ref()).chars().take(27));
@@ -347,6 +454,13 @@ fn issued_code(
         used: false,
         phone,
     }
+}
+
+fn query_field<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    query
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 /// WeChat accepts a JSON body whatever its Content-Type; anything else is 47001.
@@ -397,7 +511,7 @@ fn display_number(country_code: &str, national: &str) -> String {
     }
 }
 
-fn random_bytes<const N: usize>() -> [u8; N] {
+pub(super) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // Fails only if the OS has no entropy source at all, which no input can
     // cause; handing out all-zero session keys and codes would be worse.

@@ -20,6 +20,7 @@ pub fn config() -> EmulatorConfig {
             appid: BOUND_APP.into(),
             secret: BOUND_SECRET.into(),
             unionid_bound: true,
+            platform: ferrodoor_wechat::emulator::DEFAULT_PLATFORM.into(),
         },
         format!("{PLAIN_APP}:{PLAIN_SECRET}").parse().unwrap(),
     ])
