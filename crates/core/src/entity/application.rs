@@ -22,7 +22,7 @@ pub struct ProviderItem {
     pub provider: Option<Provider>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Application {
     pub owner: String,
@@ -148,3 +148,5 @@ mod tests {
         assert_eq!(hours_to_seconds(f64::MAX, 168.0), max);
     }
 }
+
+super::debug_without_secrets!(Application: name, organization, client_id);

@@ -142,7 +142,7 @@ fn properties<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String
 /// Where a Casdoor enforcer keeps its policies. Ferrodoor records adapters (clients create
 /// and read them) but connects to no outside database: permissions keep their policies in
 /// Ferrodoor's own tables whatever their adapter says.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Adapter {
     pub owner: String,
@@ -397,3 +397,5 @@ authz_object!(
     ],
     ["modelCfg", "isEnabled"]
 );
+
+super::debug_without_secrets!(Adapter: owner, name, host);

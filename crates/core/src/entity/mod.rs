@@ -4,6 +4,22 @@
 //! exported from Casdoor carry many fields Ferrodoor does not model. The management API is
 //! strict instead: it checks field names with [`crate::fields`] before deserializing.
 
+/// `Debug` for an entity that holds a secret: names it by its key fields only, so no
+/// `{:?}` in a log or a panic message can show the secret (client secret, AppSecret,
+/// webhook key, adapter password).
+macro_rules! debug_without_secrets {
+    ($ty:ident: $($field:ident),+) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))+
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use debug_without_secrets;
+
 mod application;
 mod authorization_code;
 mod authz;
@@ -74,5 +90,44 @@ pub fn validate_name(kind: &str, name: &str) -> crate::error::Result<()> {
         Err(crate::error::Error::invalid(format!(
             "invalid {kind} name {name:?}: use 1-100 letters, digits or -_.@+"
         )))
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let app = Application {
+            client_secret: "app-secret-1".into(),
+            ..Application::default()
+        };
+        let provider = Provider {
+            client_secret: "wx-appsecret-2".into(),
+            client_secret2: "secret-3".into(),
+            ..Provider::default()
+        };
+        let webhook = Webhook {
+            secret: "hook-key-4".into(),
+            secret_sealed: "sealed-5".into(),
+            ..Webhook::default()
+        };
+        let adapter = Adapter {
+            password: "db-password-6".into(),
+            ..Adapter::default()
+        };
+        let printed = format!("{app:?} {provider:?} {webhook:?} {adapter:?} {app:#?}");
+        for secret in [
+            "app-secret-1",
+            "wx-appsecret-2",
+            "secret-3",
+            "hook-key-4",
+            "sealed-5",
+            "db-password-6",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(printed.contains("Application") && printed.contains("client_id"));
     }
 }

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Provider {
     pub owner: String,
@@ -74,3 +74,5 @@ impl Provider {
         }
     }
 }
+
+super::debug_without_secrets!(Provider: owner, name, category);

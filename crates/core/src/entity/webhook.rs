@@ -9,7 +9,7 @@ pub struct WebhookHeader {
 }
 
 /// Casdoor's `Webhook`: where the records of chosen events of an organization are sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Webhook {
     pub owner: String,
@@ -78,3 +78,5 @@ pub struct WebhookDelivery {
     pub created_at: i64,
     pub delivered_at: i64,
 }
+
+super::debug_without_secrets!(Webhook: owner, name, url);
