@@ -19,6 +19,7 @@ mod manage_users;
 pub mod oauth;
 mod oidc;
 pub mod signin_limit;
+mod verification_files;
 pub mod webhooks;
 mod wechat_binding;
 pub mod wechat_login;
