@@ -371,6 +371,48 @@ for (const backend of backends) {
       await b.context().close();
     });
 
+    test('console: the Official Account pair on the provider form, and the verification file served at the root', async () => {
+      const page = await newPage();
+      await page.goto(`${nodeA.base}/console/`);
+      const field = (name) => page.locator(`form.form [name="${name}"]`);
+      await field('organization').fill('built-in');
+      await field('username').fill('admin');
+      await field('password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.goto(`${nodeA.base}/console/#/provider/wechat-web`);
+      await page.getByRole('heading', { name: 'Business-domain verification file' }).waitFor();
+      // The second credential pair: the AppID shown, the secret write-only.
+      assert.equal(await field('clientId2').inputValue(), OFFICIAL.appid);
+      assert.equal(await field('clientSecret2').inputValue(), '');
+      assert.equal(await field('clientSecret2').getAttribute('placeholder'), 'leave empty to keep');
+      await page.locator('dd', { hasText: 'stored (hidden)' }).nth(1).waitFor();
+      assert.ok(!(await page.content()).includes(OFFICIAL.secret), 'the Official Account secret is on the page');
+
+      // The file WeChat gave: picked, uploaded, then served at the origin's root.
+      const name = `MP_verify_${backend}Browser1.txt`;
+      await page.getByLabel('Verification file').setInputFiles({
+        name,
+        mimeType: 'text/plain',
+        buffer: Buffer.from('0123456789abcdef'),
+      });
+      assert.equal(await field('fileName').inputValue(), name);
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      await page.locator('.toast', { hasText: `Verification file “${name}” uploaded` }).waitFor();
+      await page.getByRole('link', { name: `/${name}` }).waitFor();
+      await shot(page, '12-console-verification-file');
+      const served = await fetch(`${nodeB.base}/${name}`);
+      assert.equal(served.status, 200);
+      assert.equal(served.headers.get('content-type'), 'text/plain; charset=utf-8');
+      assert.equal(await served.text(), '0123456789abcdef');
+      // A bad name is refused in the form, before anything is sent.
+      await field('fileName').fill('../evil.txt');
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      await page.locator('.field-error', { hasText: 'The name must be <name>.txt' }).waitFor();
+      assert.equal((await fetch(`${nodeA.base}/${name}`)).status, 200);
+      await page.context().close();
+    });
+
     test('no script errors on the way', () => {
       assert.deepEqual(problems, []);
     });
