@@ -20,17 +20,6 @@ let fd;
 let site;
 before(async () => {
   fd = await startFerrodoor();
-  const { data2 } = await fd.admin('/api/add-application', {
-    owner: 'admin',
-    name: 'site',
-    displayName: 'Acme Shop',
-    organization: 'test',
-    enableSignUp: true,
-    redirectUris: [REDIRECT],
-    grantTypes: ['authorization_code'],
-    providers: [{ owner: 'admin', name: 'wx', canSignUp: true, canSignIn: true }],
-  });
-  site = data2;
 });
 after(async () => {
   await fd?.stop();
@@ -48,25 +37,11 @@ async function phoneOf(user) {
   return { wx, client };
 }
 
-/** A computer's sign-in page: its scene and the browser's cookie. */
+/** A computer's sign-in page: its scene and its poll. */
 async function computer() {
-  const query = new URLSearchParams({
-    client_id: site.clientId,
-    response_type: 'code',
-    redirect_uri: REDIRECT,
-    scope: 'openid',
-    state: 'rp-state',
-  });
-  const page = await fetch(`${fd.base}/login/wechat/scan?${query}`, { headers: { 'user-agent': PC_AGENT } });
-  const html = await page.text();
-  assert.equal(page.status, 200, html);
-  const cookie = page.headers.get('set-cookie').split(';')[0];
-  const scene = html.match(/data-scene="([^"]+)"/)[1];
-  const poll = async () => {
-    const answer = await fetch(`${fd.base}/login/wechat/scan/status?scene=${scene}`, { headers: { cookie } });
-    return { status: answer.status, body: await answer.json() };
-  };
-  return { scene, poll };
+  const pc = await fd.computer(PC_AGENT);
+  site = pc.site;
+  return pc;
 }
 
 /** The account behind the relying party's `location` (its code exchanged). */
