@@ -410,6 +410,31 @@ for (const backend of backends) {
       await page.getByRole('button', { name: 'Upload file' }).click();
       await page.locator('.field-error', { hasText: 'The name must be <name>.txt' }).waitFor();
       assert.equal((await fetch(`${nodeA.base}/${name}`)).status, 200);
+
+      // Per-application sign-in methods: WeChat website / Official Account sign-in off for
+      // the shop; its sign-in page drops the button, the mini program's code stays.
+      await page.goto(`${nodeA.base}/console/#/application/shop`);
+      const signIn = page.getByLabel('wechat-web may sign people in');
+      assert.equal(await signIn.isChecked(), true);
+      assert.equal(await page.getByLabel('wechat-mp may create accounts').isChecked(), true);
+      await signIn.uncheck();
+      const [update] = await Promise.all([
+        page.waitForRequest((r) => r.url().includes('/api/update-application')),
+        page.getByRole('button', { name: 'Save', exact: true }).click(),
+      ]);
+      const items = update.postDataJSON().providers;
+      assert.deepEqual(
+        items.map((i) => [i.name, i.canSignIn, i.canSignUp]),
+        [
+          ['wechat-web', false, true],
+          ['wechat-mp', true, true],
+        ],
+      );
+      await page.locator('.toast', { hasText: 'Application “shop” saved' }).waitFor();
+      await shot(page, '13-console-sign-in-methods');
+      await openSignIn(page);
+      await page.getByRole('link', { name: 'Acme mini program' }).waitFor();
+      assert.equal(await page.getByRole('link', { name: 'WeChat', exact: true }).count(), 0);
       await page.context().close();
     });
 

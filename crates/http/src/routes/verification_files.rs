@@ -1,7 +1,7 @@
 //! Business-domain verification files (WeChat `web-view`): admins upload one per WeChat
 //! provider (`?id=owner/provider`), and `GET /<name>.txt` answers it at the origin's root.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ferrodoor_core::clock::Now;
@@ -72,16 +72,14 @@ pub async fn delete(
 }
 
 /// `GET /<name>.txt`: the stored file as plain text; an unknown file 404; anything that
-/// is not a verification file's name is the ordinary 404 of an unknown path.
-pub async fn serve(
-    State(s): State<AppState>,
-    Path(file): Path<String>,
-    uri: Uri,
-) -> Result<Response, ApiError> {
-    if !is_verification_file_name(&file) {
-        return Err(super::wellknown::not_found(uri).await);
+/// is not a verification file's name is the ordinary 404 of an unknown path. The name is
+/// read from the raw path, not decoded: a valid one has no `%` to decode.
+pub async fn serve(State(s): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+    let file = uri.path().trim_start_matches('/');
+    if !is_verification_file_name(file) {
+        return Err(super::wellknown::not_found(uri.clone()).await);
     }
-    let Some(content) = s.core.served_verification_file(&file).await? else {
+    let Some(content) = s.core.served_verification_file(file).await? else {
         return Err(ApiError::Http(
             StatusCode::NOT_FOUND,
             format!("no such file: /{file}"),
