@@ -88,13 +88,15 @@ async function waitFor(url, proc) {
 }
 
 /**
- * `ferrodoor wechat-emulator --app <app>` (`appid:secret[:unionid]`) on a free port, its log
- * in `logDir/<logName>.log`. Answers `{ base, stop }` once `/__emulator/stats` answers.
+ * `ferrodoor wechat-emulator --app <app>…` (`appid:secret[:unionid]`; `app` may be a list) on
+ * a free port, its log in `logDir/<logName>.log`. Answers `{ base, stop }` once
+ * `/__emulator/stats` answers.
  */
 export async function startEmulator({ app, logDir, logName = 'wechat-emulator' }) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = run(logName, ['wechat-emulator', '--listen', `127.0.0.1:${port}`, '--app', app], {
+  const apps = [app].flat().flatMap((a) => ['--app', a]);
+  const proc = run(logName, ['wechat-emulator', '--listen', `127.0.0.1:${port}`, ...apps], {
     env: {},
     cwd: os.tmpdir(),
     logDir,
@@ -104,10 +106,10 @@ export async function startEmulator({ app, logDir, logName = 'wechat-emulator' }
 }
 
 /**
- * `ferrodoor serve` on a free port with a fresh SQLite database, its log in
+ * `ferrodoor serve` on a free port with a fresh SQLite database (or `databaseUrl`), its log in
  * `logDir/<logName>.log`. It runs in `dir` (kept), else in a new temporary directory named
  * `<tmpPrefix>…` (removed by `stop()`), so no ferrodoor.toml or conf/app.conf is picked up.
- * Answers `{ base, dir, stop }` once `/api/health` answers.
+ * `env`: more `FERRODOOR_*` settings. Answers `{ base, dir, stop }` once `/api/health` answers.
  */
 export async function startServer({
   adminPassword,
@@ -116,6 +118,8 @@ export async function startServer({
   logName = 'ferrodoor',
   dir,
   tmpPrefix = 'ferrodoor-',
+  databaseUrl,
+  env: extraEnv = {},
 }) {
   const port = await freePort();
   const cwd = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
@@ -125,7 +129,7 @@ export async function startServer({
   const base = `http://127.0.0.1:${port}`;
   const env = {
     FERRODOOR_LISTEN: `127.0.0.1:${port}`,
-    FERRODOOR_DATABASE_URL: `sqlite://${path.join(cwd, 'ferrodoor.db')}`,
+    FERRODOOR_DATABASE_URL: databaseUrl ?? `sqlite://${path.join(cwd, 'ferrodoor.db')}`,
     FERRODOOR_ADMIN_PASSWORD: adminPassword,
     FERRODOOR_LOG: 'info',
     // Every request of a suite comes from 127.0.0.1: a per-client limit no suite reaches.
@@ -133,6 +137,7 @@ export async function startServer({
     FERRODOOR_RATE_LIMIT_BURST: '100000',
   };
   if (wechatApiBase) env.FERRODOOR_WECHAT_API_BASE = wechatApiBase;
+  Object.assign(env, extraEnv);
   let proc;
   try {
     proc = run(logName, ['serve'], { env, cwd, logDir });

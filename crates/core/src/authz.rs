@@ -344,6 +344,20 @@ pub fn require_can_answer_scan<'a>(
     Ok(user)
 }
 
+/// A provider's business-domain verification file (`verification_files`): managed by whoever
+/// manages the provider: the global admins for a global provider (owner `admin`), else the
+/// admins of its organization. Reading what is served needs nothing (WeChat fetches it).
+pub fn require_can_manage_verification_file(
+    principal: &Principal,
+    provider_owner: &str,
+) -> Result<()> {
+    if provider_owner == crate::entity::GLOBAL_OWNER {
+        require_global_admin(principal)
+    } else {
+        require_admin_of(principal, provider_owner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +370,20 @@ mod tests {
         assert!(require_can_audit(&user("acme", "alice", false), Some("acme")).is_err());
         assert!(require_can_audit(&user("acme", "boss", true), None).is_err());
         assert!(require_can_audit(&user("built-in", "admin", true), None).is_ok());
+    }
+
+    /// IDOR: another organization's admin, a plain user, an organization admin on a global
+    /// provider, an application: all refused.
+    #[test]
+    fn verification_files_belong_to_whoever_manages_the_provider() {
+        let f = require_can_manage_verification_file;
+        assert!(f(&user("built-in", "admin", true), "admin").is_ok());
+        assert!(f(&user("built-in", "admin", true), "acme").is_ok());
+        assert!(f(&user("acme", "boss", true), "acme").is_ok());
+        assert!(f(&user("acme", "boss", true), "admin").is_err());
+        assert!(f(&user("other", "boss", true), "acme").is_err());
+        assert!(f(&user("acme", "alice", false), "acme").is_err());
+        assert!(f(&user("built-in", "bob", false), "admin").is_err());
     }
 
     fn user(owner: &str, name: &str, admin: bool) -> Principal {

@@ -194,6 +194,16 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_scan_ticket(&self, scene: &str) -> StoreResult<Option<ScanTicket>>;
 
+    // ---- verification files (WeChat business domains) ----
+    async fn get_verification_file(
+        &self,
+        provider: &str,
+    ) -> StoreResult<Option<crate::entity::VerificationFile>>;
+    async fn get_verification_file_by_name(
+        &self,
+        file_name: &str,
+    ) -> StoreResult<Option<crate::entity::VerificationFile>>;
+
     async fn get_wechat_access_token(&self, appid: &str) -> StoreResult<Option<StoredAccessToken>>;
 
     async fn get_authz(
@@ -366,6 +376,21 @@ pub trait StoreTx: Send {
     async fn get_scan_ticket_for_update(&mut self, scene: &str) -> StoreResult<Option<ScanTicket>>;
     async fn insert_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<()>;
     async fn update_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<bool>;
+
+    // ---- verification files (WeChat business domains) ----
+    async fn get_verification_file_for_update(
+        &mut self,
+        provider: &str,
+    ) -> StoreResult<Option<crate::entity::VerificationFile>>;
+    async fn insert_verification_file(
+        &mut self,
+        file: &crate::entity::VerificationFile,
+    ) -> StoreResult<()>;
+    async fn update_verification_file(
+        &mut self,
+        file: &crate::entity::VerificationFile,
+    ) -> StoreResult<bool>;
+    async fn delete_verification_file(&mut self, provider: &str) -> StoreResult<bool>;
 
     /// Takes the right to fetch the next access token of `appid` until `until` (unix
     /// seconds), when its record is still at `version` (0: no record yet, one is created)

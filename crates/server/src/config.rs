@@ -39,6 +39,8 @@ pub struct Settings {
     /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`,
     /// `connect/oauth2/authorize`); the emulator serves them too.
     pub wechat_open_base: String,
+    /// How long the mini-program code of a PC scan sign-in stays valid, in seconds (1-600).
+    pub wechat_scan_ticket_seconds: i64,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// Base64 of 32 random bytes: seals secrets kept at rest (WeChat session keys). Every
@@ -88,6 +90,7 @@ impl Default for Settings {
             admin_password: None,
             wechat_api_base: ferrodoor_wechat::DEFAULT_API_BASE.into(),
             wechat_open_base: ferrodoor_wechat::DEFAULT_OPEN_BASE.into(),
+            wechat_scan_ticket_seconds: ferrodoor_core::service::TICKET_SECONDS,
             log_format: "text".into(),
             secret_key: None,
             secret_key_file: PathBuf::from("ferrodoor.key"),
@@ -130,6 +133,7 @@ impl Settings {
             "admin_password",
             "wechat_api_base",
             "wechat_open_base",
+            "wechat_scan_ticket_seconds",
             "log_format",
             "secret_key",
             "secret_key_file",
@@ -160,6 +164,9 @@ impl Settings {
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("listen address {:?} is not host:port", self.listen))?;
         self.key_algorithm()?;
+        if !(1..=600).contains(&self.wechat_scan_ticket_seconds) {
+            bail!("wechat_scan_ticket_seconds must be between 1 and 600");
+        }
         if self.record_retention_days < 1 {
             bail!("record_retention_days must be at least 1");
         }

@@ -104,6 +104,7 @@ async fn build_core(
             signing_algorithm: settings.key_algorithm()?,
             webhook_allow_private: settings.webhook_allow_private,
             wechat_open_base: settings.wechat_open_base.clone(),
+            wechat_scan_ticket_seconds: settings.wechat_scan_ticket_seconds,
             ..CoreConfig::new(origin, secret_key)
         },
     )?))

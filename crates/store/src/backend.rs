@@ -181,6 +181,7 @@ macro_rules! define_backend {
             crate::tables::authz::authz_queries!();
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
+            crate::tables::verification_files::verification_file_queries!();
         }
 
         use crate::tables::applications::ApplicationRow;
@@ -197,6 +198,7 @@ macro_rules! define_backend {
         use crate::tables::wechat_tokens::AccessTokenRow;
         use crate::tables::records::RecordRow;
         use crate::tables::webhooks::{DeliveryRow, WebhookRow};
+        use crate::tables::verification_files::VerificationFileRow;
         use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
 
         /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
@@ -486,6 +488,29 @@ macro_rules! store_impl {
                 bounded(
                     self.statement_timeout,
                     q::get::<ScanTicketRow>(&mut *self.read().await?, scene),
+                )
+                .await
+            }
+
+            // ---- verification files ----
+            async fn get_verification_file(
+                &self,
+                provider: &str,
+            ) -> StoreResult<Option<ferrodoor_core::entity::VerificationFile>> {
+                bounded(
+                    self.statement_timeout,
+                    q::get::<VerificationFileRow>(&mut *self.read().await?, provider),
+                )
+                .await
+            }
+
+            async fn get_verification_file_by_name(
+                &self,
+                file_name: &str,
+            ) -> StoreResult<Option<ferrodoor_core::entity::VerificationFile>> {
+                bounded(
+                    self.statement_timeout,
+                    q::get_verification_file_by_name(&mut *self.read().await?, file_name),
                 )
                 .await
             }
@@ -911,6 +936,40 @@ macro_rules! store_tx_impl {
 
             async fn update_scan_ticket(&mut self, ticket: &ScanTicket) -> StoreResult<bool> {
                 bounded(self.1, q::update::<ScanTicketRow>(&mut self.0, ticket)).await
+            }
+
+            // ---- verification files ----
+            async fn get_verification_file_for_update(
+                &mut self,
+                provider: &str,
+            ) -> StoreResult<Option<ferrodoor_core::entity::VerificationFile>> {
+                bounded(
+                    self.1,
+                    q::get_for_update::<VerificationFileRow>(&mut self.0, provider),
+                )
+                .await
+            }
+
+            async fn insert_verification_file(
+                &mut self,
+                file: &ferrodoor_core::entity::VerificationFile,
+            ) -> StoreResult<()> {
+                bounded(self.1, q::insert::<VerificationFileRow>(&mut self.0, file)).await
+            }
+
+            async fn update_verification_file(
+                &mut self,
+                file: &ferrodoor_core::entity::VerificationFile,
+            ) -> StoreResult<bool> {
+                bounded(self.1, q::update::<VerificationFileRow>(&mut self.0, file)).await
+            }
+
+            async fn delete_verification_file(&mut self, provider: &str) -> StoreResult<bool> {
+                bounded(
+                    self.1,
+                    q::delete::<VerificationFileRow>(&mut self.0, provider),
+                )
+                .await
             }
 
             async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {

@@ -48,6 +48,25 @@ export interface ProfileFields {
     homepage?: string;
     [field: string]: unknown;
 }
+/**
+ * A computer's sign-in request, as the mini program shows it before the person confirms
+ * (`POST /api/wechat/scan-login`): what asks, from where, and how long the code lives.
+ */
+export interface WebLoginRequest {
+    scene: string;
+    /** `scanned`, `confirmed` or `cancelled` after the call. */
+    status: string;
+    /** The application's display name (what the person signs in to). */
+    application: string;
+    organization: string;
+    /** The address of the browser that asked (show it: a relayed code comes from elsewhere). */
+    requesterIp: string;
+    requesterAgent: string;
+    /** RFC 3339. */
+    createdTime: string;
+    /** Seconds until the code expires. */
+    expiresIn: number;
+}
 /** Casdoor's answer envelope. */
 export interface Envelope<T = unknown> {
     status: 'ok' | 'error';
@@ -133,6 +152,20 @@ export declare class FerrodoorClient {
     bindWeChat(): Promise<unknown>;
     /** Removes the link between the signed-in account and its WeChat identity. */
     unbindWeChat(): Promise<unknown>;
+    /**
+     * The person scanned the code of a computer's sign-in page: pass the page's
+     * `options.scene` (URL-encoded or not). Answers what is asking, to show before the person
+     * confirms. Uses this client's own session (the signed-in person is who the computer
+     * will be signed in as). `FerrodoorError` 400 when the code expired, 404 when unknown,
+     * `ForbiddenError` when someone else scanned it first or the person is of another
+     * organization, `ConflictError` when it was already answered.
+     */
+    scanWebLogin(scene: string): Promise<WebLoginRequest>;
+    /** Signs the computer that shows the code in as the signed-in person (after `scanWebLogin`). */
+    confirmWebLogin(scene: string): Promise<WebLoginRequest>;
+    /** Refuses the computer's request: its page says so and signs nobody in. */
+    cancelWebLogin(scene: string): Promise<WebLoginRequest>;
+    private answerWebLogin;
     private load;
     private save;
     private clear;

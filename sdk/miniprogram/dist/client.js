@@ -6,6 +6,7 @@ const wx_1 = require("./wx");
 const TOKEN_PATH = '/api/login/oauth/access_token';
 const REVOKE_PATH = '/api/login/oauth/revoke';
 const MINIPROGRAM_TAG = 'wechat_miniprogram';
+const SCAN_LOGIN_PATH = '/api/wechat/scan-login';
 /** `e.detail.errno` when the mini program's phone-number quota is used up. */
 const PHONE_QUOTA_ERRNO = 1400001;
 /** Refreshes in flight, per storage and key: every client sharing a session shares one. */
@@ -174,6 +175,35 @@ class FerrodoorClient {
     async unbindWeChat() {
         return (await this.authorized('POST', '/api/unbind-wechat', { client_id: this.clientId })).envelope.data;
     }
+    // ---- signing a computer in (the sign-in page's mini-program code) -----------------
+    /**
+     * The person scanned the code of a computer's sign-in page: pass the page's
+     * `options.scene` (URL-encoded or not). Answers what is asking, to show before the person
+     * confirms. Uses this client's own session (the signed-in person is who the computer
+     * will be signed in as). `FerrodoorError` 400 when the code expired, 404 when unknown,
+     * `ForbiddenError` when someone else scanned it first or the person is of another
+     * organization, `ConflictError` when it was already answered.
+     */
+    scanWebLogin(scene) {
+        return this.answerWebLogin(scene, 'scan');
+    }
+    /** Signs the computer that shows the code in as the signed-in person (after `scanWebLogin`). */
+    confirmWebLogin(scene) {
+        return this.answerWebLogin(scene, 'confirm');
+    }
+    /** Refuses the computer's request: its page says so and signs nobody in. */
+    cancelWebLogin(scene) {
+        return this.answerWebLogin(scene, 'cancel');
+    }
+    async answerWebLogin(scene, action) {
+        const decoded = sceneOf(scene);
+        const answer = await this.authorized('POST', SCAN_LOGIN_PATH, { scene: decoded, action });
+        const view = answer.envelope.data;
+        if (!view || typeof view.status !== 'string') {
+            throw new errors_1.FerrodoorError('scan-login answered no request', 200, 'invalid_response', answer.envelope);
+        }
+        return view;
+    }
     // ---- session storage --------------------------------------------------------------
     load() {
         const value = this.storage.get(this.storageKey);
@@ -329,6 +359,20 @@ class FerrodoorClient {
 }
 exports.FerrodoorClient = FerrodoorClient;
 function noop() { }
+/** The ticket of a page's `options.scene`: WeChat hands it URL-encoded. */
+function sceneOf(scene) {
+    if (typeof scene !== 'string' || scene.trim() === '') {
+        throw new TypeError('scene is required (the page\'s options.scene)');
+    }
+    let decoded = scene.trim();
+    try {
+        decoded = decodeURIComponent(decoded);
+    }
+    catch (_) {
+        // not encoded after all: keep it as it is
+    }
+    return decoded;
+}
 function retryAfter(answer) {
     const value = (0, wx_1.headerValue)(answer.header, 'retry-after');
     const seconds = value === undefined ? NaN : Number(value);

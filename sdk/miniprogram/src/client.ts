@@ -64,6 +64,26 @@ export interface ProfileFields {
   [field: string]: unknown;
 }
 
+/**
+ * A computer's sign-in request, as the mini program shows it before the person confirms
+ * (`POST /api/wechat/scan-login`): what asks, from where, and how long the code lives.
+ */
+export interface WebLoginRequest {
+  scene: string;
+  /** `scanned`, `confirmed` or `cancelled` after the call. */
+  status: string;
+  /** The application's display name (what the person signs in to). */
+  application: string;
+  organization: string;
+  /** The address of the browser that asked (show it: a relayed code comes from elsewhere). */
+  requesterIp: string;
+  requesterAgent: string;
+  /** RFC 3339. */
+  createdTime: string;
+  /** Seconds until the code expires. */
+  expiresIn: number;
+}
+
 /** Casdoor's answer envelope. */
 export interface Envelope<T = unknown> {
   status: 'ok' | 'error';
@@ -100,6 +120,7 @@ declare const wx: WxLike | undefined;
 const TOKEN_PATH = '/api/login/oauth/access_token';
 const REVOKE_PATH = '/api/login/oauth/revoke';
 const MINIPROGRAM_TAG = 'wechat_miniprogram';
+const SCAN_LOGIN_PATH = '/api/wechat/scan-login';
 /** `e.detail.errno` when the mini program's phone-number quota is used up. */
 const PHONE_QUOTA_ERRNO = 1400001;
 
@@ -293,6 +314,40 @@ export class FerrodoorClient {
     return (await this.authorized('POST', '/api/unbind-wechat', { client_id: this.clientId })).envelope.data;
   }
 
+  // ---- signing a computer in (the sign-in page's mini-program code) -----------------
+
+  /**
+   * The person scanned the code of a computer's sign-in page: pass the page's
+   * `options.scene` (URL-encoded or not). Answers what is asking, to show before the person
+   * confirms. Uses this client's own session (the signed-in person is who the computer
+   * will be signed in as). `FerrodoorError` 400 when the code expired, 404 when unknown,
+   * `ForbiddenError` when someone else scanned it first or the person is of another
+   * organization, `ConflictError` when it was already answered.
+   */
+  scanWebLogin(scene: string): Promise<WebLoginRequest> {
+    return this.answerWebLogin(scene, 'scan');
+  }
+
+  /** Signs the computer that shows the code in as the signed-in person (after `scanWebLogin`). */
+  confirmWebLogin(scene: string): Promise<WebLoginRequest> {
+    return this.answerWebLogin(scene, 'confirm');
+  }
+
+  /** Refuses the computer's request: its page says so and signs nobody in. */
+  cancelWebLogin(scene: string): Promise<WebLoginRequest> {
+    return this.answerWebLogin(scene, 'cancel');
+  }
+
+  private async answerWebLogin(scene: string, action: 'scan' | 'confirm' | 'cancel'): Promise<WebLoginRequest> {
+    const decoded = sceneOf(scene);
+    const answer = await this.authorized<WebLoginRequest>('POST', SCAN_LOGIN_PATH, { scene: decoded, action });
+    const view = answer.envelope.data;
+    if (!view || typeof view.status !== 'string') {
+      throw new FerrodoorError('scan-login answered no request', 200, 'invalid_response', answer.envelope);
+    }
+    return view;
+  }
+
   // ---- session storage --------------------------------------------------------------
 
   private load(): Session | null {
@@ -472,6 +527,20 @@ export class FerrodoorClient {
 }
 
 function noop(): void {}
+
+/** The ticket of a page's `options.scene`: WeChat hands it URL-encoded. */
+function sceneOf(scene: string): string {
+  if (typeof scene !== 'string' || scene.trim() === '') {
+    throw new TypeError('scene is required (the page\'s options.scene)');
+  }
+  let decoded = scene.trim();
+  try {
+    decoded = decodeURIComponent(decoded);
+  } catch (_) {
+    // not encoded after all: keep it as it is
+  }
+  return decoded;
+}
 
 function retryAfter(answer: HttpAnswer): number | undefined {
   const value = headerValue(answer.header, 'retry-after');

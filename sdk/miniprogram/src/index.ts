@@ -12,6 +12,7 @@ export type {
   ProfileFields,
   Session,
   TokenResponse,
+  WebLoginRequest,
 } from './client';
 export {
   FerrodoorError,

@@ -119,3 +119,39 @@ test('sign out clears the session and the page', async () => {
   await page.onSignIn();
   assert.match(page.data.account.name, /^wechat-/);
 });
+
+test('the web-login page (a computer’s code scanned) shows what asks, then confirms or cancels', async () => {
+  const indexPage = page;
+  require(path.join(EXAMPLE, 'pages/ferrodoor/web-login.js'));
+  const webLogin = page;
+  webLogin.setData = (patch) => Object.assign(webLogin.data, patch);
+  page = indexPage;
+
+  const pc = await fd.computer('Mozilla/5.0 (X11; Linux x86_64) example-computer');
+  await webLogin.onLoad({ scene: encodeURIComponent(pc.scene) });
+  assert.equal(webLogin.data.message, '');
+  assert.equal(webLogin.data.state, 'asking');
+  assert.equal(webLogin.data.request.application, 'Acme Shop');
+  assert.equal(webLogin.data.request.requesterAgent, 'Mozilla/5.0 (X11; Linux x86_64) example-computer');
+  assert.equal((await pc.poll()).body.data.status, 'scanned');
+  await webLogin.onConfirm();
+  assert.equal(webLogin.data.state, 'confirmed');
+  const done = (await pc.poll()).body.data;
+  assert.equal(done.status, 'confirmed');
+  assert.ok(done.location.startsWith(`${pc.site.redirect}?`), done.location);
+  // Answering again: the page says so.
+  await webLogin.onCancel();
+  assert.equal(webLogin.data.state, 'failed');
+  assert.match(webLogin.data.message, /already answered/);
+
+  const other = await fd.computer();
+  await webLogin.onLoad({ scene: other.scene });
+  await webLogin.onCancel();
+  assert.equal(webLogin.data.state, 'cancelled');
+  assert.equal((await other.poll()).body.data.status, 'cancelled');
+
+  await webLogin.onLoad({});
+  assert.equal(webLogin.data.state, 'failed');
+  assert.match(webLogin.data.message, /No sign-in code/);
+});
+

@@ -33,6 +33,7 @@ mod scan_ticket;
 mod session;
 mod token;
 mod user;
+mod verification_file;
 mod webhook;
 
 pub use application::{Application, MAX_TOKEN_HOURS, ProviderItem, valid_token_hours};
@@ -48,6 +49,9 @@ pub use scan_ticket::{ScanTicket, scan_status};
 pub use session::Session;
 pub use token::Token;
 pub use user::User;
+pub use verification_file::{
+    MAX_VERIFICATION_FILE_BYTES, VerificationFile, is_verification_file_name,
+};
 pub use webhook::{Webhook, WebhookDelivery, WebhookHeader};
 
 /// The owner Casdoor gives to global objects (organizations, applications, certs).

@@ -31,7 +31,7 @@ fn require_can_manage(who: &Principal, owner: &str) -> Result<()> {
 }
 
 /// Global providers' records belong to the built-in organization.
-fn provider_org(p: &Provider) -> &str {
+pub(crate) fn provider_org(p: &Provider) -> &str {
     if p.owner == GLOBAL_OWNER {
         crate::entity::BUILT_IN_ORG
     } else {
@@ -39,7 +39,7 @@ fn provider_org(p: &Provider) -> &str {
     }
 }
 
-fn provider_id(p: &Provider) -> String {
+pub(crate) fn provider_id(p: &Provider) -> String {
     format!("{}/{}", p.owner, p.name)
 }
 

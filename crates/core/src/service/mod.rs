@@ -19,6 +19,7 @@ mod manage_users;
 pub mod oauth;
 mod oidc;
 pub mod signin_limit;
+mod verification_files;
 pub mod webhooks;
 mod wechat_binding;
 pub mod wechat_login;
@@ -76,6 +77,8 @@ pub struct CoreConfig {
     pub webhook_allow_private: bool,
     /// Where browsers go for WeChat's sign-in pages (`connect/qrconnect`…).
     pub wechat_open_base: String,
+    /// How long a PC scan sign-in code lives ([`TICKET_SECONDS`] by default).
+    pub wechat_scan_ticket_seconds: i64,
 }
 
 impl CoreConfig {
@@ -90,6 +93,7 @@ impl CoreConfig {
             signing_algorithm: crate::keys::KeyAlgorithmChoice::default(),
             webhook_allow_private: false,
             wechat_open_base: "https://open.weixin.qq.com".into(),
+            wechat_scan_ticket_seconds: TICKET_SECONDS,
         }
     }
 }

@@ -32,8 +32,12 @@ use crate::entity::{Application, Provider, ProviderKind, ScanTicket, scan_status
 use crate::error::{Error, Result};
 use crate::token::{hash_secret, random_token};
 
-/// How long a code may wait for its scan and confirmation.
+/// How long a code may wait for its scan and confirmation (the default of
+/// `CoreConfig::wechat_scan_ticket_seconds`).
 pub const TICKET_SECONDS: i64 = 120;
+/// The browser's cookie outlives its ticket by this much, so the page's last polls still
+/// learn "expired" instead of "made for another browser".
+const COOKIE_GRACE_SECONDS: i64 = 60;
 /// The mini program's page that answers a scan (it reads `options.scene` in `onLoad`).
 pub const SCAN_PAGE: &str = "pages/ferrodoor/web-login";
 /// The cookie that binds a ticket to the browser that asked for it.
@@ -128,6 +132,7 @@ impl Core {
         let provider = self.scan_provider(&app, provider).await?;
         let scene = random_token(18);
         let secret = random_token(32);
+        let lifetime = self.config.wechat_scan_ticket_seconds;
         let png = self
             .wechat
             .mini_program_code(
@@ -152,7 +157,7 @@ impl Core {
             requester_ip: clip(&requester.ip, 64),
             requester_agent: clip(&requester.user_agent, 256),
             created_at: now.unix(),
-            expires_at: now.unix() + TICKET_SECONDS,
+            expires_at: now.unix() + lifetime,
         };
         let mut tx = self.store.begin().await?;
         tx.insert_scan_ticket(&ticket).await?;
@@ -160,7 +165,7 @@ impl Core {
         Ok(ScanStart {
             scene,
             cookie: secret,
-            max_age: TICKET_SECONDS,
+            max_age: lifetime + COOKIE_GRACE_SECONDS,
             png,
             application: title(&app),
         })

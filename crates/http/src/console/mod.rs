@@ -51,6 +51,7 @@ static ASSETS: &[Asset] = assets![
     "js/pages/users.js",
     "js/pages/setup.js",
     "js/pages/snippet.js",
+    "js/pages/verification-file.js",
 ];
 
 pub async fn to_console() -> Redirect {

@@ -13,6 +13,7 @@ mod oauth;
 mod ops;
 pub(crate) mod token;
 mod users;
+mod verification_files;
 mod wechat;
 mod wechat_scan;
 mod wechat_web;
@@ -156,6 +157,11 @@ table! {
     "/api/add-webhook" => post(ops::add_webhook);
     "/api/update-webhook" => post(ops::update_webhook);
     "/api/delete-webhook" => post(ops::delete_webhook);
+    // WeChat business-domain verification files (served at the origin's root)
+    "/api/get-verification-file" => get(verification_files::get);
+    "/api/upload-verification-file" => post(verification_files::upload);
+    "/api/delete-verification-file" => post(verification_files::delete);
+    "/{file}" => get(verification_files::serve);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

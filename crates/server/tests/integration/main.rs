@@ -22,6 +22,7 @@ mod probes;
 mod tcp_proxy;
 mod throttling;
 mod two_nodes;
+mod verification_files;
 mod wechat_accounts;
 mod wechat_login;
 mod wechat_scan;

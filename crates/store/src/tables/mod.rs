@@ -78,6 +78,7 @@ pub(crate) mod scan_tickets;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
+pub(crate) mod verification_files;
 pub(crate) mod webhooks;
 pub(crate) mod wechat;
 pub(crate) mod wechat_tokens;

@@ -14,6 +14,8 @@ export { BIN } from '../../../../tests/support/ferrodoor.mjs';
 export const APPID = 'wx1234567890abcdef';
 const APP_SECRET = 's3cret';
 const ADMIN_PASSWORD = 'sdk-tests-admin-password';
+/** The relying party of the website `site` (never contacted: its code is read from the poll). */
+const SITE_REDIRECT = 'http://rp.example/cb';
 
 /**
  * Starts the emulator and the server, signs in as admin and creates the organization
@@ -34,6 +36,7 @@ export async function startFerrodoor() {
     // The database and both logs in one directory, kept when a test fails.
     server = await startServer({ adminPassword: ADMIN_PASSWORD, wechatApiBase: emulatorBase, logDir: dir, dir });
     const { base } = server;
+    let site;
 
     const api = await Admin.signIn(base, ADMIN_PASSWORD);
     const admin = (endpoint, body) => api.post(endpoint, body);
@@ -90,6 +93,42 @@ export async function startFerrodoor() {
           headers: { authorization: `Bearer ${accessToken}` },
         });
         return { status: response.status, data: await response.json() };
+      },
+      /**
+       * A computer's sign-in page for the website `site` (created on first use: organization
+       * `test`, the mini program `wx` as its provider): the scene its code shows, a poll
+       * with its browser's cookie, and the site (`clientId`, `clientSecret`, `redirect`).
+       */
+      async computer(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) sdk-test-computer') {
+        site ??= await api
+          .addApplication({
+            owner: 'admin',
+            name: 'site',
+            displayName: 'Acme Shop',
+            organization: 'test',
+            enableSignUp: true,
+            redirectUris: [SITE_REDIRECT],
+            grantTypes: ['authorization_code'],
+            providers: [{ owner: 'admin', name: 'wx', canSignUp: true, canSignIn: true }],
+          })
+          .then((app) => ({ ...app, redirect: SITE_REDIRECT }));
+        const query = new URLSearchParams({
+          client_id: site.clientId,
+          response_type: 'code',
+          redirect_uri: SITE_REDIRECT,
+          scope: 'openid',
+          state: 'rp-state',
+        });
+        const page = await fetch(`${base}/login/wechat/scan?${query}`, { headers: { 'user-agent': userAgent } });
+        const html = await page.text();
+        if (page.status !== 200) throw new Error(`scan page: ${page.status} ${html}`);
+        const cookie = page.headers.get('set-cookie').split(';')[0];
+        const scene = html.match(/data-scene="([^"]+)"/)[1];
+        const poll = async () => {
+          const answer = await fetch(`${base}/login/wechat/scan/status?scene=${scene}`, { headers: { cookie } });
+          return { status: answer.status, body: await answer.json() };
+        };
+        return { scene, poll, site };
       },
       stop,
       removeLogs() {

@@ -10,7 +10,8 @@
 
 import { APPID } from './ferrodoor.mjs';
 
-export function nodeWx({ emulatorBase, user, storage = new Map() }) {
+/** `appid`: the emulated mini program (the SDK tests' one unless told). */
+export function nodeWx({ emulatorBase, user, storage = new Map(), appid = APPID }) {
   const wx = {
     user,
     storage,
@@ -24,7 +25,7 @@ export function nodeWx({ emulatorBase, user, storage = new Map() }) {
       fetch(`${emulatorBase}/__emulator/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ appid: APPID, user: wx.user }),
+        body: JSON.stringify({ appid, user: wx.user }),
       })
         .then(async (response) => {
           const body = await response.json();

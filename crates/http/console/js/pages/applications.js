@@ -102,6 +102,26 @@ function providersEditor(providers) {
           h('span', { class: 'provider-name' }, item.name),
           h('span', { class: 'provider-type' }, provider ? typeLabel(provider.type) : 'not found'),
           item.name === used ? miniProgramBadge() : null,
+          // Casdoor's per-provider sign-in methods: off = this provider cannot sign people
+          // in / cannot create accounts (a login-only connection).
+          [
+            ['canSignIn', 'sign-in', 'may sign people in'],
+            ['canSignUp', 'sign-up', 'may create accounts'],
+          ].map(([key, text, what]) =>
+            h(
+              'label',
+              { class: 'provider-flag' },
+              h('input', {
+                type: 'checkbox',
+                checked: item[key] !== false,
+                'aria-label': `${item.name} ${what}`,
+                onchange: (e) => {
+                  item[key] = e.target.checked;
+                },
+              }),
+              ` ${text}`,
+            ),
+          ),
           h(
             'span',
             { class: 'provider-buttons' },

@@ -8,6 +8,7 @@ import { go, href } from '../router.js';
 import { buildForm } from '../form.js';
 import { listTable } from '../list.js';
 import { MINI_PROGRAM_TYPE, isMiniProgram, isWeChat, miniProgramProviderName } from '../providers-kind.js';
+import { verificationFileSection } from './verification-file.js';
 import { badge, deleteButton, facts, linkButton, pageHeader, section, shortTime, toast } from '../ui.js';
 
 const OTHER = '__other__';
@@ -88,6 +89,20 @@ function fields({ editing }) {
         ? 'The stored secret is never shown. Leave empty to keep it; type a new one to replace it.'
         : 'Write-only: it is never shown again once saved.',
     },
+    // Casdoor's second credential pair: a WeChat provider's Official Account.
+    {
+      name: 'clientId2',
+      label: 'Official Account AppID',
+      autocomplete: 'off',
+      help: 'Optional: the Official Account used when the sign-in page is opened inside WeChat.',
+    },
+    {
+      name: 'clientSecret2',
+      label: 'Official Account AppSecret',
+      type: 'password',
+      placeholder: editing ? 'leave empty to keep' : '',
+      help: 'Write-only, like the AppSecret.',
+    },
     { name: 'providerUrl', label: 'Provider URL', placeholder: 'https://…' },
   ];
 }
@@ -107,6 +122,7 @@ function providerForm({ editing, provider, onSubmit, actions }) {
     typeOther: known ? '' : provider.type,
     category: provider.category || 'OAuth',
     clientSecret: '',
+    clientSecret2: '',
   };
   const form = buildForm({
     fields: fields({ editing }),
@@ -132,6 +148,8 @@ function providerForm({ editing, provider, onSubmit, actions }) {
     const wechat = isWeChat(type());
     f('typeOther').row.hidden = f('type').get() !== OTHER;
     f('subType').row.hidden = type() !== 'WeChat';
+    f('clientId2').row.hidden = type() !== 'WeChat';
+    f('clientSecret2').row.hidden = type() !== 'WeChat';
     for (const [name, wx, other] of [
       ['clientId', 'AppID', 'Client ID'],
       ['clientSecret', 'AppSecret', 'Client secret'],
@@ -154,7 +172,9 @@ export async function renderNew(view) {
     provider: { owner: GLOBAL_OWNER },
     onSubmit: async (values) => {
       const provider = toProvider(values);
-      if (!provider.clientSecret) delete provider.clientSecret;
+      for (const key of ['clientSecret', 'clientId2', 'clientSecret2']) {
+        if (!provider[key]) delete provider[key];
+      }
       await api.post('/api/add-provider', { owner: GLOBAL_OWNER, ...provider });
       toast(`Provider “${provider.name}” created`);
       go(['provider', provider.name]);
@@ -183,18 +203,21 @@ export async function renderEdit(view, { route }) {
       const next = toProvider(values);
       const changes = {};
       for (const [key, value] of Object.entries(next)) {
-        if (key === 'clientSecret') continue;
+        if (key === 'clientSecret' || key === 'clientSecret2') continue;
         if (value !== (provider[key] ?? '')) changes[key] = value;
       }
       // Write-only: sent only when a new secret was typed.
       if (next.clientSecret) changes.clientSecret = next.clientSecret;
+      if (next.clientSecret2) changes.clientSecret2 = next.clientSecret2;
       if (Object.keys(changes).length === 0) {
         toast('No changes to save', 'info');
         return;
       }
       await api.post('/api/update-provider', changes, { id: idOf(GLOBAL_OWNER, name) });
       Object.assign(provider, changes, { clientSecret: '***' });
+      if (changes.clientSecret2) provider.clientSecret2 = '***';
       form.fields.get('clientSecret').set('');
+      form.fields.get('clientSecret2').set('');
       toast(`Provider “${name}” saved`);
     },
     actions: [
@@ -224,6 +247,7 @@ export async function renderEdit(view, { route }) {
         ),
       )
     : 'No application uses it yet.';
+  const fileSection = isWeChat(provider.type) ? await verificationFileSection(provider) : null;
   view.replaceChildren(
     pageHeader(provider.displayName || provider.name, {
       subtitle: `Provider ${provider.name}`,
@@ -234,9 +258,13 @@ export async function renderEdit(view, { route }) {
       facts([
         ['Created', shortTime(provider.createdTime)],
         ['Secret', provider.clientSecret ? 'stored (hidden)' : 'none'],
+        provider.type === 'WeChat'
+          ? ['Official Account secret', provider.clientSecret2 ? 'stored (hidden)' : 'none']
+          : null,
         ['Used by', usedBy],
       ]),
       form.el,
     ),
+    ...(fileSection ? [fileSection] : []),
   );
 }
