@@ -107,6 +107,7 @@ export async function startEmulator({ app, logDir, logName = 'wechat-emulator' }
  * `ferrodoor serve` on a free port with a fresh SQLite database, its log in
  * `logDir/<logName>.log`. It runs in `dir` (kept), else in a new temporary directory named
  * `<tmpPrefix>…` (removed by `stop()`), so no ferrodoor.toml or conf/app.conf is picked up.
+ * `extraEnv`: more `FERRODOOR_*` settings (e.g. a webhook receiver on loopback allowed).
  * Answers `{ base, dir, stop }` once `/api/health` answers.
  */
 export async function startServer({
@@ -116,6 +117,7 @@ export async function startServer({
   logName = 'ferrodoor',
   dir,
   tmpPrefix = 'ferrodoor-',
+  extraEnv = {},
 }) {
   const port = await freePort();
   const cwd = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
@@ -133,6 +135,7 @@ export async function startServer({
     FERRODOOR_RATE_LIMIT_BURST: '100000',
   };
   if (wechatApiBase) env.FERRODOOR_WECHAT_API_BASE = wechatApiBase;
+  Object.assign(env, extraEnv);
   let proc;
   try {
     proc = run(logName, ['serve'], { env, cwd, logDir });

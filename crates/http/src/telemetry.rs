@@ -123,6 +123,16 @@ pub(crate) fn login<T, E: Answered>(method: &'static str, result: &Result<T, E>)
     metrics::counter!(LOGINS, "method" => method, "outcome" => outcome).increment(1);
 }
 
+/// Runs a sign-in whose records carry `method` (`loginMethod`), and counts it by `method`.
+pub(crate) async fn sign_in<T, E: Answered>(
+    method: &'static str,
+    attempt: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let result = ferrodoor_core::service::audit::signing_in_by(method, attempt).await;
+    login(method, &result);
+    result
+}
+
 /// The sign-in method of a token request: the mini program login (with or without a
 /// phone code), else the grant type.
 pub(crate) fn login_method(tag: &str, grant_type: &str, phone_code: &str) -> &'static str {

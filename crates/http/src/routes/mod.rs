@@ -8,6 +8,7 @@ mod account;
 mod authorize;
 mod authz;
 mod casdoor_reads;
+mod dashboard;
 mod management;
 mod oauth;
 mod ops;
@@ -156,6 +157,8 @@ table! {
     "/api/add-webhook" => post(ops::add_webhook);
     "/api/update-webhook" => post(ops::update_webhook);
     "/api/delete-webhook" => post(ops::delete_webhook);
+    // The console's dashboard (issue 16)
+    "/api/get-record-stats" => get(dashboard::get_record_stats);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

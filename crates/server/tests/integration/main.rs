@@ -8,6 +8,7 @@ mod kit;
 mod authz;
 mod casdoor_import;
 mod config_command;
+mod dashboard;
 mod db_outage;
 mod faults;
 mod grants;
