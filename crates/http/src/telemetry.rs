@@ -191,11 +191,7 @@ pub async fn metrics_endpoint(
 /// Makes the caller's address, method, path and language visible to the records the
 /// request writes. The path only: query strings may carry secrets (`clientSecret`).
 pub(crate) async fn audit_scope(req: Request, next: Next) -> Response {
-    let client_ip = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    let client_ip = crate::client_ip::ClientIp::of(&req).text();
     let language = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
