@@ -1,10 +1,10 @@
 //! Ferrodoor's HTTP layer. Handlers only parse the request, call one [`Core`] method and
 //! shape the answer; every error becomes a response in [`error`], nowhere else.
 
+pub mod client_ip;
 mod console;
 mod error;
 mod extract;
-pub mod client_ip;
 pub mod rate_limit;
 mod response;
 mod routes;

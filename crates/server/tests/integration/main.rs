@@ -23,6 +23,7 @@ mod probes;
 mod tcp_proxy;
 mod throttling;
 mod two_nodes;
+mod webhook_ssrf;
 mod wechat_accounts;
 mod wechat_login;
 mod wechat_scan;
