@@ -77,6 +77,8 @@ pub const EVENTS: &[&str] = &[
     "update-user",
     "delete-user",
     "revoke-user-tokens",
+    "bind-wechat",
+    "unbind-wechat",
     "add-webhook",
     "update-webhook",
     "delete-webhook",

@@ -30,6 +30,8 @@ export const EVENTS = [
   'update-user',
   'delete-user',
   'revoke-user-tokens',
+  'bind-wechat',
+  'unbind-wechat',
   'add-webhook',
   'update-webhook',
   'delete-webhook',
