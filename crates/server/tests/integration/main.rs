@@ -6,6 +6,7 @@ mod child;
 mod kit;
 
 mod authz;
+mod background_stop;
 mod casdoor_import;
 mod config_command;
 mod dashboard;
