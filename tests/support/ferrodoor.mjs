@@ -109,7 +109,8 @@ export async function startEmulator({ app, logDir, logName = 'wechat-emulator' }
  * `ferrodoor serve` on a free port with a fresh SQLite database (or `databaseUrl`), its log in
  * `logDir/<logName>.log`. It runs in `dir` (kept), else in a new temporary directory named
  * `<tmpPrefix>…` (removed by `stop()`), so no ferrodoor.toml or conf/app.conf is picked up.
- * `env`: more `FERRODOOR_*` settings. Answers `{ base, dir, stop }` once `/api/health` answers.
+ * `env` (or its older name `extraEnv`): more `FERRODOOR_*` settings (e.g. a webhook receiver on
+ * loopback allowed). Answers `{ base, dir, stop }` once `/api/health` answers.
  */
 export async function startServer({
   adminPassword,
@@ -119,7 +120,8 @@ export async function startServer({
   dir,
   tmpPrefix = 'ferrodoor-',
   databaseUrl,
-  env: extraEnv = {},
+  env: moreEnv = {},
+  extraEnv = {},
 }) {
   const port = await freePort();
   const cwd = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
@@ -137,7 +139,7 @@ export async function startServer({
     FERRODOOR_RATE_LIMIT_BURST: '100000',
   };
   if (wechatApiBase) env.FERRODOOR_WECHAT_API_BASE = wechatApiBase;
-  Object.assign(env, extraEnv);
+  Object.assign(env, moreEnv, extraEnv);
   let proc;
   try {
     proc = run(logName, ['serve'], { env, cwd, logDir });

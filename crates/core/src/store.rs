@@ -100,6 +100,15 @@ pub enum AuthzKind {
     Enforcer,
 }
 
+/// How many sign-in records of one `action` and `login_method` a day (`YYYY-MM-DD`, UTC) has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigninCount {
+    pub day: String,
+    pub action: String,
+    pub login_method: String,
+    pub count: u64,
+}
+
 /// An authorization object as stored: its key and list columns, and the whole object as
 /// JSON (the core owns its shape; see `entity::authz`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +239,22 @@ pub trait Store: Send + Sync + 'static {
         organization: Option<&str>,
         query: &ListQuery,
     ) -> StoreResult<Page<Record>>;
+    // --- the dashboard's counts (issue 16) ---
+    /// Sign-in records (signup, login, login-failed) created at or after `since` (RFC
+    /// 3339, UTC), counted by day, action and sign-in method. `organization`: only that
+    /// organization's; None: every organization's.
+    async fn count_signins(
+        &self,
+        organization: Option<&str>,
+        since: &str,
+    ) -> StoreResult<Vec<SigninCount>>;
+    /// Per day (`YYYY-MM-DD`) from `since`: the distinct users who signed up or in.
+    async fn count_active_users(
+        &self,
+        organization: Option<&str>,
+        since: &str,
+    ) -> StoreResult<Vec<(String, u64)>>;
+    // --- end of the dashboard's counts ---
     async fn get_webhook(&self, owner: &str, name: &str) -> StoreResult<Option<Webhook>>;
     /// `organization`: only the webhooks of that organization.
     async fn list_webhooks(

@@ -1,6 +1,7 @@
 //! Ferrodoor's HTTP layer. Handlers only parse the request, call one [`Core`] method and
 //! shape the answer; every error becomes a response in [`error`], nowhere else.
 
+pub mod client_ip;
 mod console;
 mod error;
 mod extract;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub metrics: Option<MetricsEndpoint>,
     /// The per-client limit of the costly anonymous endpoints; None: off.
     pub rate_limit: Option<Arc<rate_limit::ClientRateLimit>>,
+    /// Whose `X-Forwarded-For` names the client (see [`client_ip`]).
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             wechat_api_base: String::new(),
             metrics: None,
             rate_limit: None,
+            trusted_proxies: client_ip::TrustedProxies::default(),
         }
     }
 
@@ -73,6 +77,7 @@ impl AppState {
 
     pub fn with_rate_limit(mut self, settings: &rate_limit::RateLimitSettings) -> Self {
         self.rate_limit = rate_limit::ClientRateLimit::new(settings).map(Arc::new);
+        self.trusted_proxies = client_ip::TrustedProxies::new(&settings.trusted_proxies);
         self
     }
 
@@ -98,6 +103,11 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(telemetry::count_requests))
         .layer(axum::middleware::from_fn(telemetry::audit_scope))
+        // Outside every layer that needs the client's address.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::resolve,
+        ))
         // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
         // send `clientSecret` there).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {

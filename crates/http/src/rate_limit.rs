@@ -2,16 +2,15 @@
 //! something: the token endpoint (argon2 for passwords, a WeChat call per mini-program
 //! code), password sign-in, the hosted sign-in page and WeChat binding. Random codes from
 //! one address cannot burn an app's WeChat API quota, and one address cannot spend the
-//! server's hashing. The client is the TCP peer; `X-Forwarded-For` counts only when the
-//! peer is a configured trusted proxy. IPv6 clients are counted per /64 (one host holds
+//! server's hashing. The client is [`crate::client_ip::ClientIp`] (the TCP peer;
+//! `X-Forwarded-For` counts only when the peer is a configured trusted proxy). IPv6 clients are counted per /64 (one host holds
 //! a whole /64). Accounts have their own limit on wrong passwords (`signin_limit`).
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ferrodoor_core::Error;
@@ -19,6 +18,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, OAuthApiError};
 
 /// Paths limited per client (every method).
@@ -48,13 +48,13 @@ pub struct RateLimitSettings {
     pub per_minute: u32,
     /// Requests a client may send at once before the pace applies.
     pub burst: u32,
-    /// Peers whose `X-Forwarded-For` names the client.
+    /// Peers whose `X-Forwarded-For` names the client (for every use of the client's
+    /// address, see [`crate::client_ip`]; kept here, where the operator sets it).
     pub trusted_proxies: Vec<IpAddr>,
 }
 
 pub struct ClientRateLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
-    trusted_proxies: Vec<IpAddr>,
     calls: AtomicU64,
 }
 
@@ -65,37 +65,8 @@ impl ClientRateLimit {
         let burst = NonZeroU32::new(settings.burst).unwrap_or(NonZeroU32::MIN);
         Some(ClientRateLimit {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
-            trusted_proxies: settings.trusted_proxies.clone(),
             calls: AtomicU64::new(0),
         })
-    }
-
-    /// The client of a request from `peer`: the peer itself, or when the peer is a trusted
-    /// proxy, the last `X-Forwarded-For` hop that is not one.
-    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        let trusted = |ip: &IpAddr| self.trusted_proxies.contains(ip);
-        if !trusted(&peer) {
-            return peer;
-        }
-        let hops: Vec<&str> = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .collect();
-        let mut client = peer;
-        for hop in hops.iter().rev() {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(ip) => {
-                    client = ip;
-                    if !trusted(&ip) {
-                        break;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        client
     }
 
     /// Ok, or the seconds to wait.
@@ -129,17 +100,14 @@ fn bucket(ip: IpAddr) -> IpAddr {
 /// Middleware: counts requests to [`LIMITED_PATHS`] per client; over the limit, 429 with
 /// `Retry-After`, before the handler runs.
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (Some(limit), Some(ConnectInfo(peer))) = (
-        state.rate_limit.as_deref(),
-        req.extensions().get::<ConnectInfo<SocketAddr>>().copied(),
-    ) else {
+    let (Some(limit), ClientIp(Some(client))) = (state.rate_limit.as_deref(), ClientIp::of(&req))
+    else {
         return next.run(req).await;
     };
     let path = req.uri().path();
     if !LIMITED_PATHS.contains(&path) {
         return next.run(req).await;
     }
-    let client = limit.client_ip(peer.ip(), req.headers());
     match limit.check(client) {
         Ok(()) => next.run(req).await,
         Err(seconds) => {
@@ -162,39 +130,18 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
 mod tests {
     use super::*;
 
-    fn limit(trusted: &[&str]) -> ClientRateLimit {
+    fn limit() -> ClientRateLimit {
         ClientRateLimit::new(&RateLimitSettings {
             per_minute: 60,
             burst: 2,
-            trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
+            trusted_proxies: vec![],
         })
         .unwrap()
     }
 
-    fn xff(value: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", value.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn forwarded_for_counts_only_from_trusted_proxies() {
-        let peer: IpAddr = "10.0.0.1".parse().unwrap();
-        let untrusted = limit(&[]);
-        assert_eq!(untrusted.client_ip(peer, &xff("203.0.113.9")), peer);
-        let trusted = limit(&["10.0.0.1", "10.0.0.2"]);
-        assert_eq!(
-            trusted.client_ip(peer, &xff("198.51.100.7, 203.0.113.9, 10.0.0.2")),
-            "203.0.113.9".parse::<IpAddr>().unwrap(),
-            "the last hop a trusted proxy added, not what the client wrote first"
-        );
-        assert_eq!(trusted.client_ip(peer, &HeaderMap::new()), peer);
-        assert_eq!(trusted.client_ip(peer, &xff("garbage")), peer);
-    }
-
     #[test]
     fn a_client_over_its_burst_waits_and_others_do_not() {
-        let l = limit(&[]);
+        let l = limit();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         assert!(l.check(a).is_ok());
         assert!(l.check(a).is_ok());

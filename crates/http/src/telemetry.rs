@@ -123,6 +123,16 @@ pub(crate) fn login<T, E: Answered>(method: &'static str, result: &Result<T, E>)
     metrics::counter!(LOGINS, "method" => method, "outcome" => outcome).increment(1);
 }
 
+/// Runs a sign-in whose records carry `method` (`loginMethod`), and counts it by `method`.
+pub(crate) async fn sign_in<T, E: Answered>(
+    method: &'static str,
+    attempt: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let result = ferrodoor_core::service::audit::signing_in_by(method, attempt).await;
+    login(method, &result);
+    result
+}
+
 /// The sign-in method of a token request: the mini program login (with or without a
 /// phone code), else the grant type.
 pub(crate) fn login_method(tag: &str, grant_type: &str, phone_code: &str) -> &'static str {
@@ -181,11 +191,7 @@ pub async fn metrics_endpoint(
 /// Makes the caller's address, method, path and language visible to the records the
 /// request writes. The path only: query strings may carry secrets (`clientSecret`).
 pub(crate) async fn audit_scope(req: Request, next: Next) -> Response {
-    let client_ip = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    let client_ip = crate::client_ip::ClientIp::of(&req).text();
     let language = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)

@@ -52,19 +52,28 @@ pub struct RunningServer {
     pub generated_admin_password: Option<String>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The webhook sender and the purger: they end at the shutdown signal too.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting connections, finishes requests in flight, and waits.
+    /// Stops the background tasks too (a send in flight is finished, none is started).
     pub async fn stop(self) -> Result<()> {
         let _ = self.shutdown.send(true);
-        self.task.await.context("server task")?.context("server")?;
-        Ok(())
+        self.wait().await
     }
 
-    /// Waits until the server stops by itself (it does not, unless it fails).
+    /// Waits until the server stops (at the shutdown signal, or when it fails), then until
+    /// its background tasks have ended.
     pub async fn wait(self) -> Result<()> {
-        self.task.await.context("server task")?.context("server")?;
+        let served = self.task.await;
+        // The server may have failed without the signal: the background tasks end with it.
+        let _ = self.shutdown.send(true);
+        for task in self.background {
+            task.await.context("background task")?;
+        }
+        served.context("server task")?.context("server")?;
         Ok(())
     }
 
@@ -146,15 +155,22 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
             tracing::warn!(%what, %why, "init data: not imported");
         }
     }
-    spawn_purger(core.clone(), settings.record_retention_days);
-    webhook_sender::spawn(core.clone(), settings.webhook_sender())?;
+    let (shutdown, stopped) = watch::channel(false);
+    let background = vec![
+        spawn_purger(
+            core.clone(),
+            settings.record_retention_days,
+            stopped.clone(),
+        ),
+        webhook_sender::spawn(core.clone(), settings.webhook_sender(), stopped.clone())?,
+    ];
     let app = ferrodoor_http::router(
         AppState::new(core.clone())
             .with_wechat_api_base(&settings.wechat_api_base)
             .with_metrics(metrics)
             .with_rate_limit(&settings.rate_limit_settings()?),
     );
-    let (shutdown, mut stopped) = watch::channel(false);
+    let mut stopped = stopped;
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -171,16 +187,25 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         generated_admin_password,
         shutdown,
         task,
+        background,
     })
 }
 
 /// Removes expired code claims, sessions and tokens, and records past their retention,
-/// every ten minutes.
-fn spawn_purger(core: Arc<Core>, record_retention_days: i64) {
+/// every ten minutes, until `stopped` turns true.
+fn spawn_purger(
+    core: Arc<Core>,
+    record_retention_days: i64,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
-            tick.tick().await;
+            tokio::select! {
+                biased;
+                _ = stopped.wait_for(|s| *s) => break,
+                _ = tick.tick() => {}
+            }
             if let Err(e) = core.purge_expired(Now::wall_clock()).await {
                 tracing::warn!(error = %e, "purging expired rows failed");
             }
@@ -191,5 +216,5 @@ fn spawn_purger(core: Arc<Core>, record_retention_days: i64) {
                 tracing::warn!(error = %e, "purging old records failed");
             }
         }
-    });
+    })
 }

@@ -79,16 +79,25 @@ pub fn client(settings: &SenderSettings) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-/// Polls and sends until the process ends.
-pub fn spawn(core: Arc<Core>, settings: SenderSettings) -> anyhow::Result<()> {
+/// Polls and sends until `stopped` turns true (the server's shutdown signal): a poll's
+/// sends in flight are finished, no later poll is made.
+pub fn spawn(
+    core: Arc<Core>,
+    settings: SenderSettings,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let http = client(&settings)?;
     // The lease outlasts a send (timeout), so one node's slow send is not repeated by another.
     let lease = i64::try_from(settings.timeout.as_secs()).unwrap_or(60) * 2 + 30;
-    tokio::spawn(async move {
+    Ok(tokio::spawn(async move {
         let mut tick = tokio::time::interval(settings.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                biased;
+                _ = stopped.wait_for(|s| *s) => break,
+                _ = tick.tick() => {}
+            }
             let claimed = match core
                 .claim_webhook_deliveries(Now::wall_clock(), lease, BATCH)
                 .await
@@ -122,8 +131,7 @@ pub fn spawn(core: Arc<Core>, settings: SenderSettings) -> anyhow::Result<()> {
             }
             sends.join_all().await;
         }
-    });
-    Ok(())
+    }))
 }
 
 async fn send(http: &reqwest::Client, d: &OutgoingDelivery, allow_private: bool) -> SendOutcome {

@@ -581,6 +581,34 @@ macro_rules! store_impl {
                 .await
             }
 
+            // --- the dashboard's counts (issue 16) ---
+            async fn count_signins(
+                &self,
+                organization: Option<&str>,
+                since: &str,
+            ) -> StoreResult<Vec<ferrodoor_core::store::SigninCount>> {
+                let org = organization.unwrap_or("");
+                bounded(
+                    self.statement_timeout,
+                    q::count_signins(&mut *self.read().await?, org, since),
+                )
+                .await
+            }
+
+            async fn count_active_users(
+                &self,
+                organization: Option<&str>,
+                since: &str,
+            ) -> StoreResult<Vec<(String, u64)>> {
+                let org = organization.unwrap_or("");
+                bounded(
+                    self.statement_timeout,
+                    q::count_active_users(&mut *self.read().await?, org, since),
+                )
+                .await
+            }
+            // --- end of the dashboard's counts ---
+
             async fn get_webhook(&self, owner: &str, name: &str) -> StoreResult<Option<Webhook>> {
                 bounded(
                     self.statement_timeout,

@@ -8,6 +8,6 @@ import { startServer as start } from '../../support/ferrodoor.mjs';
 export { Admin, BIN, startEmulator } from '../../support/ferrodoor.mjs';
 
 /** `ferrodoor serve` in a temporary directory of its own (removed by `stop()`). */
-export function startServer({ adminPassword, wechatApiBase, logDir }) {
-  return start({ adminPassword, wechatApiBase, logDir, tmpPrefix: 'ferrodoor-console-' });
+export function startServer({ adminPassword, wechatApiBase, logDir, logName, extraEnv }) {
+  return start({ adminPassword, wechatApiBase, logDir, logName, extraEnv, tmpPrefix: 'ferrodoor-console-' });
 }

@@ -30,6 +30,10 @@ pub struct Record {
     pub status_code: i64,
     /// Whether a webhook delivery was queued for it.
     pub is_triggered: bool,
+    /// Ferrodoor's: how a sign-in record's user signed in (`signup`, `login`,
+    /// `login-failed`), with the names of the `ferrodoor_logins_total` metric's `method`
+    /// label (`wechat_miniprogram`, `password`, …); empty for other records.
+    pub login_method: String,
 }
 
 impl Record {
@@ -43,5 +47,6 @@ impl Record {
         "action",
         "object",
         "statusCode",
+        "loginMethod",
     ];
 }

@@ -9,11 +9,30 @@ use super::Core;
 use crate::authz::Principal;
 use crate::clock::Now;
 use crate::entity::{Record, User, Webhook, WebhookDelivery};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UpstreamFailure};
 use crate::store::StoreTx;
 
 tokio::task_local! {
     static REQUEST: RequestInfo;
+    static LOGIN_METHOD: &'static str;
+}
+
+/// Runs `f` (a sign-in) with the method its sign-in records (`signup`, `login`,
+/// `login-failed`) carry in `loginMethod`: the HTTP layer's names, the same as the
+/// `ferrodoor_logins_total` metric's `method` label.
+pub async fn signing_in_by<F: std::future::Future>(method: &'static str, f: F) -> F::Output {
+    LOGIN_METHOD.scope(method, f).await
+}
+
+/// The sign-in method of a record of `action`: empty unless it is a sign-in event.
+fn login_method_of(action: &str) -> String {
+    if matches!(action, "signup" | "login" | "login-failed") {
+        LOGIN_METHOD
+            .try_with(|m| (*m).to_string())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 /// Where a request came from, set by the HTTP layer around each request.
@@ -58,6 +77,8 @@ pub const EVENTS: &[&str] = &[
     "update-user",
     "delete-user",
     "revoke-user-tokens",
+    "bind-wechat",
+    "unbind-wechat",
     "add-webhook",
     "update-webhook",
     "delete-webhook",
@@ -145,7 +166,8 @@ impl<'a> Event<'a> {
 }
 
 /// The status a refusal is answered with (kept in step with the HTTP layer's mapping for
-/// the refusals a sign-in meets).
+/// the refusals a sign-in meets). Throttled attempts count as 500 here: they are not
+/// recorded (a record per throttled guess would be the write load the throttle saves).
 fn status_of(error: &Error) -> i64 {
     match error {
         Error::Invalid(_) => 400,
@@ -154,6 +176,12 @@ fn status_of(error: &Error) -> i64 {
         Error::NotFound(_) => 404,
         Error::OAuth(e) if e.code == crate::error::OAuthErrorCode::InvalidClient => 401,
         Error::OAuth(_) => 400,
+        Error::Upstream { failure, .. } => match failure {
+            UpstreamFailure::Timeout => 504,
+            UpstreamFailure::BadGateway => 502,
+            UpstreamFailure::RateLimited => 429,
+            UpstreamFailure::Busy => 503,
+        },
         _ => 500,
     }
 }
@@ -187,6 +215,7 @@ impl Core {
             response: response.to_string(),
             status_code: event.status_code,
             is_triggered: false,
+            login_method: login_method_of(event.action),
         };
         let webhooks: Vec<Webhook> = tx
             .enabled_webhooks(event.organization)
@@ -224,11 +253,13 @@ impl Core {
         Ok(())
     }
 
-    /// Records a refused sign-in in a transaction of its own (the sign-in wrote nothing).
-    /// A failure to record is logged, never answered: the caller gets the refusal.
+    /// Records a refused sign-in in a transaction of its own (the sign-in wrote nothing),
+    /// and one WeChat failed (502, 503, 504, 429: the dashboard's WeChat errors). Not our
+    /// own failures (500: the database may be what failed). A failure to record is
+    /// logged, never answered: the caller gets the refusal.
     pub(crate) async fn record_refusal(&self, mut event: Event<'_>, error: &Error, now: Now) {
         let status = status_of(error);
-        if status >= 500 {
+        if status == 500 {
             return;
         }
         event.status_code = status;

@@ -7,6 +7,7 @@ mod auth;
 mod bootstrap;
 mod casdoor_reads;
 mod casdoor_users;
+pub mod dashboard;
 mod enforce;
 pub mod grants;
 pub mod init_data;

@@ -4,6 +4,7 @@
 //! Every link and unlink is recorded with its time and actor.
 
 use super::Core;
+use super::audit::Event;
 use super::wechat_login::link_event;
 use crate::authz::{Principal, require_can_read_user};
 use crate::clock::Now;
@@ -76,12 +77,14 @@ impl Core {
             ..link_event(&identity, &me, "bind", now)
         })
         .await?;
+        let mut updated: User = me.clone();
         if me.wechat.is_empty() {
-            let mut updated: User = me.clone();
             updated.wechat = session.openid.clone();
             updated.updated_time = now.rfc3339();
             tx.update_user(&updated).await?;
         }
+        let event = Event::by(who, "bind-wechat", &me.owner, me.id_string()).about(&updated);
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(identity)
     }
@@ -128,14 +131,22 @@ impl Core {
             .await?;
         }
         // Casdoor's `wechat` column must not keep matching an unlinked openid.
-        if let Some(mut user) = tx.get_user_for_update(&owner, &name).await?
+        let mut user = tx.get_user_for_update(&owner, &name).await?;
+        if let Some(user) = user.as_mut()
             && linked
                 .iter()
                 .any(|i| i.appid == provider.client_id && i.openid == user.wechat)
         {
             user.wechat.clear();
             user.updated_time = now.rfc3339();
-            tx.update_user(&user).await?;
+            tx.update_user(user).await?;
+        }
+        if removed > 0 {
+            let mut event = Event::by(who, "unbind-wechat", &owner, format!("{owner}/{name}"));
+            if let Some(user) = &user {
+                event = event.about(user);
+            }
+            self.record(&mut *tx, event, now).await?;
         }
         tx.commit().await?;
         Ok(removed)

@@ -11,6 +11,10 @@ import * as applications from './pages/applications.js';
 import * as providers from './pages/providers.js';
 import * as users from './pages/users.js';
 import { renderSetup } from './pages/setup.js';
+// Operations (issue 16)
+import { renderDashboard } from './pages/dashboard.js';
+import { renderRecords } from './pages/records.js';
+import * as webhooks from './pages/webhooks.js';
 
 const root = document.getElementById('app');
 
@@ -36,6 +40,15 @@ function pageFor(parts) {
       return second === 'new' ? users.renderNew : users.renderList;
     case 'user':
       return users.renderEdit;
+    // Operations (issue 16)
+    case 'dashboard':
+      return renderDashboard;
+    case 'records':
+      return renderRecords;
+    case 'webhooks':
+      return second === 'new' ? webhooks.renderNew : webhooks.renderList;
+    case 'webhook':
+      return webhooks.renderEdit;
     default:
       return null;
   }
@@ -47,6 +60,10 @@ const NAV = [
   ['Applications', ['applications'], ['application']],
   ['Providers', ['providers'], ['provider']],
   ['Users', ['users'], ['user']],
+  // Operations (issue 16)
+  ['Dashboard', ['dashboard'], []],
+  ['Records', ['records'], []],
+  ['Webhooks', ['webhooks'], ['webhook']],
 ];
 
 let session = null;

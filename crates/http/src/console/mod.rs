@@ -52,6 +52,11 @@ static ASSETS: &[Asset] = assets![
     "js/pages/setup.js",
     "js/pages/snippet.js",
     "js/pages/verification-file.js",
+    // Operations (issue 16)
+    "js/chart.js",
+    "js/pages/dashboard.js",
+    "js/pages/records.js",
+    "js/pages/webhooks.js",
 ];
 
 pub async fn to_console() -> Redirect {

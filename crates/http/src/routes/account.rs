@@ -44,12 +44,10 @@ pub async fn login(
     } else {
         body.organization.as_str()
     };
-    let signed_in = state
+    let attempt = state
         .core
-        .sign_in(org, &body.username, &body.password, Now::wall_clock())
-        .await;
-    crate::telemetry::login("console_password", &signed_in);
-    let signed_in = signed_in?;
+        .sign_in(org, &body.username, &body.password, Now::wall_clock());
+    let signed_in = crate::telemetry::sign_in("console_password", attempt).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         signed_in.cookie,

@@ -116,11 +116,11 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
         Ok(app) => app,
         Err(e) => return authorize_error(e),
     };
-    let signed_in = s
-        .core
-        .authorize_with_password(&qs.request(), &qs.username, &qs.password, Now::wall_clock())
-        .await;
-    crate::telemetry::login("authorize_password", &signed_in);
+    let request = qs.request();
+    let attempt =
+        s.core
+            .authorize_with_password(&request, &qs.username, &qs.password, Now::wall_clock());
+    let signed_in = crate::telemetry::sign_in("authorize_password", attempt).await;
     match signed_in {
         Ok(location) => Redirect::to(&location).into_response(),
         Err(Error::Unauthenticated(m) | Error::Forbidden(m) | Error::Invalid(m)) => {

@@ -8,6 +8,7 @@ mod account;
 mod authorize;
 mod authz;
 mod casdoor_reads;
+mod dashboard;
 mod management;
 mod oauth;
 mod ops;
@@ -162,6 +163,8 @@ table! {
     "/api/upload-verification-file" => post(verification_files::upload);
     "/api/delete-verification-file" => post(verification_files::delete);
     "/{file}" => get(verification_files::serve);
+    // The console's dashboard (issue 16)
+    "/api/get-record-stats" => get(dashboard::get_record_stats);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

@@ -20,9 +20,8 @@ pub async fn token_endpoint(
     let (headers, raw) = oauth_params(req, &state).await?;
     let params = token_params(&headers, &raw)?;
     let method = login_method(&params.tag, &params.grant_type, &params.phone_code);
-    let answer = state.core.token_endpoint(params, Now::wall_clock()).await;
-    crate::telemetry::login(method, &answer);
-    let answer = answer?;
+    let attempt = state.core.token_endpoint(params, Now::wall_clock());
+    let answer = crate::telemetry::sign_in(method, attempt).await?;
     let mut response = Json(answer).into_response();
     response
         .headers_mut()

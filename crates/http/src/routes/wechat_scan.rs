@@ -3,10 +3,8 @@
 //! `POST /api/wechat/scan-login`. The rules (and the threat model) are in the core's
 //! `service::wechat_scan`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,6 +15,7 @@ use serde::Deserialize;
 use super::authorize::{AuthorizeQs, STYLE, error_page, escape, failure_page, html_response};
 use super::wechat_web::{SignInCookie, cookie_value, user_agent};
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Q};
 use crate::response::Envelope;
@@ -31,7 +30,7 @@ const COOKIE: SignInCookie = SignInCookie {
 /// `GET /login/wechat/scan?client_id&redirect_uri&…[&provider=NAME]`.
 pub async fn page(
     State(s): State<AppState>,
-    extensions: Extensions,
+    client: ClientIp,
     headers: HeaderMap,
     qs: Result<Q<AuthorizeQs>, ApiError>,
 ) -> Response {
@@ -41,10 +40,7 @@ pub async fn page(
         Err(e) => return e.into_response(),
     };
     let requester = Requester {
-        ip: extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip().to_string())
-            .unwrap_or_default(),
+        ip: client.text(),
         user_agent: user_agent(&headers).to_string(),
     };
     let start = match s

@@ -55,11 +55,10 @@ pub async fn callback(
         Err(e) => return e.into_response(),
     };
     let cookie = cookie_value(&headers, WEB_LOGIN_COOKIE);
-    match s
-        .core
-        .finish_wechat_web_login(cookie.as_deref(), &qs.code, &qs.state, Now::wall_clock())
-        .await
-    {
+    let attempt =
+        s.core
+            .finish_wechat_web_login(cookie.as_deref(), &qs.code, &qs.state, Now::wall_clock());
+    match ferrodoor_core::service::audit::signing_in_by("wechat_web", attempt).await {
         Ok(WebLoginEnd::Done(location)) => {
             let mut response = Redirect::to(&location).into_response();
             set_cookie(&s, &mut response, "", 0);

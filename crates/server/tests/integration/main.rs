@@ -6,8 +6,10 @@ mod child;
 mod kit;
 
 mod authz;
+mod background_stop;
 mod casdoor_import;
 mod config_command;
+mod dashboard;
 mod db_outage;
 mod faults;
 mod grants;
@@ -23,6 +25,7 @@ mod tcp_proxy;
 mod throttling;
 mod two_nodes;
 mod verification_files;
+mod webhook_ssrf;
 mod wechat_accounts;
 mod wechat_login;
 mod wechat_scan;

@@ -244,6 +244,36 @@ on_both_backends!(
                 ("unlink".into(), "unbind".into(), "test/uma".into())
             ]
         );
+        // Both are records too (the repeated bind is not), filed under the organization.
+        let records = kit
+            .get(
+                "/api/get-records?organization=test&field=object&value=test/uma",
+                &kit.admin,
+            )
+            .await;
+        let mut kinds: Vec<(String, String)> = records
+            .ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"].as_str().unwrap().ends_with("bind-wechat"))
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap().into(),
+                    r["user"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            vec![
+                ("bind-wechat".into(), "uma".into()),
+                ("unbind-wechat".into(), "uma".into())
+            ],
+            "{}",
+            records.text
+        );
         // Now Vic may bind it; and a WeChat login no longer reaches Uma.
         kit.post(
             "/api/bind-wechat",

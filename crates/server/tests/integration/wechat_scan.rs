@@ -47,6 +47,8 @@ struct Browser {
     http: reqwest::Client,
     base: String,
     cookie: Option<String>,
+    /// The `X-Forwarded-For` it sends (as if it were behind a proxy, or forging one).
+    forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -59,6 +61,7 @@ impl Browser {
                 .unwrap(),
             base: base.to_string(),
             cookie: None,
+            forwarded_for: None,
         }
     }
 
@@ -69,13 +72,11 @@ impl Browser {
             "{}/login/wechat/scan?client_id={}&response_type=code&redirect_uri={REDIRECT}&scope=openid&state=rp-state",
             self.base, site.client_id
         );
-        let res = self
-            .http
-            .get(url)
-            .header(USER_AGENT, PC_UA)
-            .send()
-            .await
-            .unwrap();
+        let mut req = self.http.get(url).header(USER_AGENT, PC_UA);
+        if let Some(xff) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", xff);
+        }
+        let res = req.send().await.unwrap();
         let status = res.status();
         let set = res
             .headers()
@@ -402,4 +403,56 @@ async fn two_nodes_share_a_ticket() {
     assert_eq!(pc.poll(&scene).await.0, StatusCode::BAD_REQUEST);
     node_b.stop().await.unwrap();
     kit.stop().await;
+}
+
+/// One client-address rule for the rate limiter, the records and the phone's view of the
+/// asking browser: `X-Forwarded-For` names the client only when the peer (here loopback)
+/// is a trusted proxy; from any other peer it is the peer, whatever the header says.
+async fn client_address_behind_a_proxy(trusted: bool) {
+    let kit = Kit::start_with(crate::kit::Backend::Sqlite, |s| {
+        if trusted {
+            s.trusted_proxies = "127.0.0.1".into();
+        }
+    })
+    .await
+    .unwrap();
+    let expected = if trusted { "203.0.113.7" } else { "127.0.0.1" };
+    let site = setup(&kit).await;
+    let alice = phone_of(&kit, &site, "alice").await;
+    let mut pc = Browser::new(&kit.base);
+    pc.forwarded_for = Some("198.51.100.1, 203.0.113.7".into());
+    let scene = pc.open(&site).await.unwrap();
+    let (code, view) = answer(&kit, &alice, &scene, "scan").await;
+    assert_eq!(code, StatusCode::OK, "{view}");
+    assert_eq!(view["data"]["requesterIp"], expected);
+
+    let refused = kit
+        .http
+        .post(kit.url("/api/login"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .json(&json!({"organization": "test", "username": "nobody", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let records = kit
+        .get(
+            "/api/get-records?organization=test&field=action&value=login-failed",
+            &kit.admin,
+        )
+        .await;
+    let list = records.ok().as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "{}", records.text);
+    assert_eq!(list[0]["clientIp"], expected);
+    kit.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn client_address_from_a_trusted_proxy_is_the_forwarded_one() {
+    client_address_behind_a_proxy(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn client_address_from_an_untrusted_peer_ignores_forwarded_for() {
+    client_address_behind_a_proxy(false).await;
 }
