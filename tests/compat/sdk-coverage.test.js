@@ -22,7 +22,7 @@ const HERE = import.meta.dirname;
 const PYTHON = process.env.FERRODOOR_COMPAT_PYTHON ?? path.join(HERE, '.venv', 'bin', 'python');
 
 /** The figure may only go up: raise it when more is served. Issue 13's target is 75 %. */
-const FLOOR_PERCENT = 49;
+const FLOOR_PERCENT = 78;
 
 /** Families not counted in the figure, and why. */
 const LEFT_OUT = [

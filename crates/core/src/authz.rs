@@ -358,9 +358,133 @@ pub fn require_can_manage_verification_file(
     }
 }
 
+// ---- Casdoor's Session objects, tokens and certificates (issue 13) ----
+
+/// The Session objects and tokens of an organization's users (and its applications'
+/// client-credentials tokens): its admins and its applications' credentials. `None`
+/// (every organization's): global admins only. A plain user sees none, not even their
+/// own: these are Casdoor's admin API, and a token list tells who is signed in where.
+pub fn require_can_manage_sign_ins(
+    organization: Option<&str>,
+    match organization {
+        Some(org) => require_admin_of(principal, org),
+        None => require_global_admin(principal),
+    }
+}
+
+/// Which organization a list of Session objects or tokens covers: the one asked for, if
+/// the caller manages it; none asked (or Casdoor's `admin`, "all"): every organization for
+/// a global admin, the caller's own for an organization's admin or application.
+pub fn sign_in_list_scope(
+    organization: Option<&str>,
+) -> Result<Option<String>> {
+    let organization = organization.filter(|o| !o.is_empty() && *o != crate::entity::GLOBAL_OWNER);
+    match (principal.admin_scope(), organization) {
+        (AdminScope::Everything, org) => Ok(org.map(str::to_string)),
+        (AdminScope::Organization(own), None) => Ok(Some(own)),
+        (_, Some(org)) => {
+            require_can_manage_sign_ins(principal, Some(org))?;
+            Ok(Some(org.to_string()))
+        }
+        (AdminScope::Nothing, None) => Err(Error::forbidden(format!(
+            "{} may not list sessions or tokens",
+            principal.subject()
+        ))),
+    }
+}
+
+/// Issuing a token for `user` of `organization` through `application` (Casdoor's
+/// `add-token`): an admin of the organization, and the application must be one of that
+/// organization's (a global admin: any application). An organization's admin cannot mint
+/// tokens of another organization's application, nor for another organization's user.
+pub fn require_can_issue_token(
+    organization: &str,
+    application: &Application,
+    require_can_manage_sign_ins(principal, Some(organization))?;
+    if principal.is_global_admin() || application.organization == organization {
+        Ok(())
+        Err(Error::forbidden(format!(
+            "{} may not issue tokens of application {} (organization {})",
+            principal.subject(),
+            application.name,
+            application.organization
+        )))
+    }
+}
+
+/// Certificates are global objects (every application's signing key): global admins add,
+/// change and delete them.
+pub fn require_can_manage_certs(principal: &Principal) -> Result<()> {
+    require_global_admin(principal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// IDOR: another organization's admin, a plain user (even about their own) and an
+    /// application of another organization are refused.
+    #[test]
+    fn sessions_and_tokens_belong_to_their_organization_admins() {
+        let boss = user("acme", "boss", true);
+        let alice = user("acme", "alice", false);
+        let other = user("other", "boss", true);
+        let root = user("built-in", "admin", true);
+        assert!(require_can_manage_sign_ins(&boss, Some("acme")).is_ok());
+        assert!(require_can_manage_sign_ins(&other, Some("acme")).is_err());
+        assert!(require_can_manage_sign_ins(&alice, Some("acme")).is_err());
+        assert!(require_can_manage_sign_ins(&app("other"), Some("acme")).is_err());
+        assert!(require_can_manage_sign_ins(&app("acme"), Some("acme")).is_ok());
+        assert!(require_can_manage_sign_ins(&boss, None).is_err());
+        assert!(require_can_manage_sign_ins(&root, None).is_ok());
+
+        assert_eq!(
+            sign_in_list_scope(&boss, None).ok(),
+            Some(Some("acme".into()))
+        );
+        assert_eq!(
+            sign_in_list_scope(&boss, Some("admin")).ok(),
+            Some(Some("acme".into()))
+        );
+        assert!(sign_in_list_scope(&boss, Some("other")).is_err());
+        assert!(sign_in_list_scope(&alice, None).is_err());
+        assert!(sign_in_list_scope(&alice, Some("acme")).is_err());
+        assert_eq!(sign_in_list_scope(&root, None).ok(), Some(None));
+        assert_eq!(
+            sign_in_list_scope(&root, Some("other")).ok(),
+            Some(Some("other".into()))
+        );
+    }
+
+    #[test]
+    fn tokens_are_issued_only_through_the_organizations_own_applications() {
+        let acme_app = Application {
+            name: "web".into(),
+            organization: "acme".into(),
+            ..Application::default()
+        };
+        let other_app = Application {
+            name: "theirs".into(),
+            organization: "other".into(),
+            ..Application::default()
+        };
+        let boss = user("acme", "boss", true);
+        assert!(require_can_issue_token(&boss, "acme", &acme_app).is_ok());
+        assert!(require_can_issue_token(&boss, "acme", &other_app).is_err());
+        assert!(require_can_issue_token(&boss, "other", &other_app).is_err());
+        assert!(require_can_issue_token(&user("acme", "alice", false), "acme", &acme_app).is_err());
+        assert!(
+            require_can_issue_token(&user("built-in", "admin", true), "acme", &other_app).is_ok()
+        );
+    }
+
+    #[test]
+    fn only_global_admins_manage_certificates() {
+        assert!(require_can_manage_certs(&user("built-in", "admin", true)).is_ok());
+        assert!(require_can_manage_certs(&user("acme", "boss", true)).is_err());
+        assert!(require_can_manage_certs(&user("built-in", "alice", false)).is_err());
+        assert!(require_can_manage_certs(&app("acme")).is_err());
+    }
 
     /// IDOR: another organization's admin, and a plain user of the same one, are refused.
     #[test]

@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 
 use crate::entity::{
-    Application, AuthorizationCode, Cert, IdentityEvent, Organization, Provider, Record,
-    ScanTicket, Session, Token, User, WeChatIdentity, Webhook, WebhookDelivery,
+    Application, AuthorizationCode, CasdoorSession, Cert, IdentityEvent, Organization, Provider,
+    Record, ScanTicket, Session, Token, User, WeChatIdentity, Webhook, WebhookDelivery,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -274,6 +274,20 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<WebhookDelivery>>;
+
+    // ---- Casdoor's Session objects, tokens and certificates (issue 13) ----
+    async fn get_casdoor_session(
+        &self,
+        owner: &str,
+        name: &str,
+        application: &str,
+    ) -> StoreResult<Option<CasdoorSession>>;
+    /// `owner`: only that organization's sessions.
+    async fn list_casdoor_sessions(
+        &self,
+        owner: Option<&str>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<CasdoorSession>>;
 }
 
 #[async_trait]
@@ -510,4 +524,29 @@ pub trait StoreTx: Send {
     -> StoreResult<bool>;
     /// Writes a delivery's outcome (only its lease holder does).
     async fn update_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> StoreResult<bool>;
+
+    // ---- Casdoor's Session objects, tokens and certificates (issue 13) ----
+    async fn get_casdoor_session_for_update(
+        &mut self,
+        owner: &str,
+        name: &str,
+        application: &str,
+    ) -> StoreResult<Option<CasdoorSession>>;
+    async fn insert_casdoor_session(&mut self, session: &CasdoorSession) -> StoreResult<()>;
+    async fn update_casdoor_session(&mut self, session: &CasdoorSession) -> StoreResult<bool>;
+    async fn delete_casdoor_session(
+        &mut self,
+        owner: &str,
+        name: &str,
+        application: &str,
+    ) -> StoreResult<bool>;
+    /// Deletes every Session object and console session of a user; answers how many rows.
+    async fn delete_user_sessions(&mut self, owner: &str, name: &str) -> StoreResult<u64>;
+    async fn get_token_for_update(&mut self, name: &str) -> StoreResult<Option<Token>>;
+    async fn update_token(&mut self, token: &Token) -> StoreResult<bool>;
+    async fn delete_token(&mut self, name: &str) -> StoreResult<bool>;
+    async fn get_cert_for_update(&mut self, name: &str) -> StoreResult<Option<Cert>>;
+    async fn delete_cert(&mut self, name: &str) -> StoreResult<bool>;
+    /// The names of the applications that sign with the certificate.
+    async fn applications_using_cert(&mut self, cert: &str) -> StoreResult<Vec<String>>;
 }

@@ -182,6 +182,8 @@ macro_rules! define_backend {
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
             crate::tables::verification_files::verification_file_queries!();
+            crate::tables::casdoor_sessions::casdoor_session_queries!();
+            crate::tables::certs::cert_use_queries!();
         }
 
         use crate::tables::applications::ApplicationRow;
@@ -200,6 +202,8 @@ macro_rules! define_backend {
         use crate::tables::webhooks::{DeliveryRow, WebhookRow};
         use crate::tables::verification_files::VerificationFileRow;
         use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
+        use crate::tables::casdoor_sessions::CasdoorSessionRow;
+        use ferrodoor_core::entity::CasdoorSession;
 
         /// Reads go to `reader`, transactions to `writer` (the same pool on PostgreSQL).
         pub(crate) struct Backend {
@@ -650,6 +654,36 @@ macro_rules! store_impl {
                 bounded(
                     self.statement_timeout,
                     q::due_deliveries(&mut *self.read().await?, now, limit),
+                )
+                .await
+            }
+
+            // ---- Casdoor's Session objects (issue 13) ----
+            async fn get_casdoor_session(
+                &self,
+                owner: &str,
+                name: &str,
+                application: &str,
+            ) -> StoreResult<Option<CasdoorSession>> {
+                bounded(
+                    self.statement_timeout,
+                    q::get::<CasdoorSessionRow>(
+                        &mut *self.read().await?,
+                        (owner, name, application),
+                    ),
+                )
+                .await
+            }
+
+            async fn list_casdoor_sessions(
+                &self,
+                owner: Option<&str>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<CasdoorSession>> {
+                let scope = owner.map(|o| ("owner", o));
+                bounded(
+                    self.statement_timeout,
+                    q::list::<CasdoorSessionRow>(&mut *self.read().await?, scope, query),
                 )
                 .await
             }
@@ -1215,6 +1249,75 @@ macro_rules! store_tx_impl {
                 delivery: &WebhookDelivery,
             ) -> StoreResult<bool> {
                 bounded(self.1, q::update::<DeliveryRow>(&mut self.0, delivery)).await
+            }
+
+            // ---- Casdoor's Session objects, tokens and certificates (issue 13) ----
+            async fn get_casdoor_session_for_update(
+                &mut self,
+                owner: &str,
+                name: &str,
+                application: &str,
+            ) -> StoreResult<Option<CasdoorSession>> {
+                bounded(
+                    self.1,
+                    q::get_for_update::<CasdoorSessionRow>(&mut self.0, (owner, name, application)),
+                )
+                .await
+            }
+
+            async fn insert_casdoor_session(
+                &mut self,
+                session: &CasdoorSession,
+            ) -> StoreResult<()> {
+                bounded(self.1, q::insert::<CasdoorSessionRow>(&mut self.0, session)).await
+            }
+
+            async fn update_casdoor_session(
+                &mut self,
+                session: &CasdoorSession,
+            ) -> StoreResult<bool> {
+                bounded(self.1, q::update::<CasdoorSessionRow>(&mut self.0, session)).await
+            }
+
+            async fn delete_casdoor_session(
+                &mut self,
+                owner: &str,
+                name: &str,
+                application: &str,
+            ) -> StoreResult<bool> {
+                bounded(
+                    self.1,
+                    q::delete::<CasdoorSessionRow>(&mut self.0, (owner, name, application)),
+                )
+                .await
+            }
+
+            async fn delete_user_sessions(&mut self, owner: &str, name: &str) -> StoreResult<u64> {
+                bounded(self.1, q::delete_user_sessions(&mut self.0, owner, name)).await
+            }
+
+            async fn get_token_for_update(&mut self, name: &str) -> StoreResult<Option<Token>> {
+                bounded(self.1, q::get_for_update::<TokenRow>(&mut self.0, name)).await
+            }
+
+            async fn update_token(&mut self, token: &Token) -> StoreResult<bool> {
+                bounded(self.1, q::update::<TokenRow>(&mut self.0, token)).await
+            }
+
+            async fn delete_token(&mut self, name: &str) -> StoreResult<bool> {
+                bounded(self.1, q::delete::<TokenRow>(&mut self.0, name)).await
+            }
+
+            async fn get_cert_for_update(&mut self, name: &str) -> StoreResult<Option<Cert>> {
+                bounded(self.1, q::get_for_update::<CertRow>(&mut self.0, name)).await
+            }
+
+            async fn delete_cert(&mut self, name: &str) -> StoreResult<bool> {
+                bounded(self.1, q::delete::<CertRow>(&mut self.0, name)).await
+            }
+
+            async fn applications_using_cert(&mut self, cert: &str) -> StoreResult<Vec<String>> {
+                bounded(self.1, q::applications_using_cert(&mut self.0, cert)).await
             }
         }
     };

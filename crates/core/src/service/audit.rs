@@ -82,6 +82,17 @@ pub const EVENTS: &[&str] = &[
     "add-webhook",
     "update-webhook",
     "delete-webhook",
+    // Casdoor's sessions, tokens and certificates (issue 13)
+    "add-session",
+    "update-session",
+    "delete-session",
+    "sso-logout",
+    "add-token",
+    "update-token",
+    "delete-token",
+    "add-cert",
+    "update-cert",
+    "delete-cert",
 ];
 
 /// What happened, to whom, by whom.

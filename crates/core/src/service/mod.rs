@@ -26,6 +26,10 @@ mod wechat_binding;
 pub mod wechat_login;
 pub mod wechat_scan;
 pub mod wechat_web;
+// Casdoor's sessions, tokens and certificates (issue 13)
+pub mod casdoor_sessions;
+pub mod manage_certs;
+pub mod manage_tokens;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -9,9 +9,11 @@ mod authorize;
 mod authz;
 mod casdoor_reads;
 mod dashboard;
+mod certs;
 mod management;
 mod oauth;
 mod ops;
+mod sign_ins;
 pub(crate) mod token;
 mod users;
 mod verification_files;
@@ -165,6 +167,22 @@ table! {
     "/{file}" => get(verification_files::serve);
     // The console's dashboard (issue 16)
     "/api/get-record-stats" => get(dashboard::get_record_stats);
+    // Casdoor's sessions, sso-logout, tokens and certificate changes (issue 13)
+    "/api/sso-logout" => get(sign_ins::sso_logout).post(sign_ins::sso_logout);
+    "/api/get-sessions" => get(sign_ins::get_sessions);
+    "/api/get-session" => get(sign_ins::get_session);
+    "/api/add-session" => post(sign_ins::add_session);
+    "/api/update-session" => post(sign_ins::update_session);
+    "/api/delete-session" => post(sign_ins::delete_session);
+    "/api/is-session-duplicated" => get(sign_ins::is_session_duplicated);
+    "/api/get-tokens" => get(sign_ins::get_tokens);
+    "/api/get-token" => get(sign_ins::get_token);
+    "/api/add-token" => post(sign_ins::add_token);
+    "/api/update-token" => post(sign_ins::update_token);
+    "/api/delete-token" => post(sign_ins::delete_token);
+    "/api/add-cert" => post(certs::add_cert);
+    "/api/update-cert" => post(certs::update_cert);
+    "/api/delete-cert" => post(certs::delete_cert);
     // Admin console
     "/" => get(console::to_console);
     "/console" => get(console::to_console);

@@ -12,7 +12,7 @@ use crate::response::Envelope;
 
 /// `?organization=` (Casdoor's SDKs send `owner` for it too): one organization's; none:
 /// every organization's (global admins).
-fn organization(qs: &ListQs) -> Option<&str> {
+pub(crate) fn organization(qs: &ListQs) -> Option<&str> {
     qs.organization
         .as_deref()
         .filter(|o| !o.is_empty())

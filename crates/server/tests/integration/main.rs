@@ -21,6 +21,7 @@ mod openapi;
 mod ops;
 mod pool_load;
 mod probes;
+mod sign_ins;
 mod tcp_proxy;
 mod throttling;
 mod two_nodes;

@@ -34,3 +34,18 @@ macro_rules! cert_queries {
     };
 }
 pub(crate) use cert_queries;
+
+/// Expands the query that tells whether a certificate is in use; see [`crate::backend`].
+macro_rules! cert_use_queries {
+    () => {
+        pub(crate) async fn applications_using_cert(
+            c: &mut Conn,
+            cert: &str,
+        ) -> StoreResult<Vec<String>> {
+            let sql = "SELECT * FROM applications WHERE cert = $1 ORDER BY name";
+            let apps = fetch_all::<ApplicationRow>(c, sql, vec![cert.into()]).await?;
+            Ok(apps.into_iter().map(|a| a.name).collect())
+        }
+    };
+}
+pub(crate) use cert_use_queries;

@@ -69,6 +69,7 @@
 pub(crate) mod applications;
 pub(crate) mod authorization_codes;
 pub(crate) mod authz;
+pub(crate) mod casdoor_sessions;
 pub(crate) mod certs;
 pub(crate) mod identity_events;
 pub(crate) mod organizations;
