@@ -365,7 +365,9 @@ pub fn require_can_manage_verification_file(
 /// (every organization's): global admins only. A plain user sees none, not even their
 /// own: these are Casdoor's admin API, and a token list tells who is signed in where.
 pub fn require_can_manage_sign_ins(
+    principal: &Principal,
     organization: Option<&str>,
+) -> Result<()> {
     match organization {
         Some(org) => require_admin_of(principal, org),
         None => require_global_admin(principal),
@@ -376,6 +378,7 @@ pub fn require_can_manage_sign_ins(
 /// the caller manages it; none asked (or Casdoor's `admin`, "all"): every organization for
 /// a global admin, the caller's own for an organization's admin or application.
 pub fn sign_in_list_scope(
+    principal: &Principal,
     organization: Option<&str>,
 ) -> Result<Option<String>> {
     let organization = organization.filter(|o| !o.is_empty() && *o != crate::entity::GLOBAL_OWNER);
@@ -398,11 +401,14 @@ pub fn sign_in_list_scope(
 /// organization's (a global admin: any application). An organization's admin cannot mint
 /// tokens of another organization's application, nor for another organization's user.
 pub fn require_can_issue_token(
+    principal: &Principal,
     organization: &str,
     application: &Application,
+) -> Result<()> {
     require_can_manage_sign_ins(principal, Some(organization))?;
     if principal.is_global_admin() || application.organization == organization {
         Ok(())
+    } else {
         Err(Error::forbidden(format!(
             "{} may not issue tokens of application {} (organization {})",
             principal.subject(),
