@@ -24,6 +24,11 @@ mod wechat_binding;
 pub mod wechat_login;
 pub mod wechat_scan;
 pub mod wechat_web;
+// issue 12: a user's roles and permissions in get-account, userinfo and the JWT
+pub mod user_grants;
+pub use account::Account;
+// issue 12: Casdoor's policy endpoints and Casbin helper reads
+pub mod policies;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

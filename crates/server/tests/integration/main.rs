@@ -6,6 +6,8 @@ mod child;
 mod kit;
 
 mod authz;
+mod authz_account;
+mod authz_policies;
 mod casdoor_import;
 mod config_command;
 mod db_outage;
