@@ -228,7 +228,7 @@ impl Core {
     }
 
     /// The rules of each kind, checked before an object is written.
-    async fn check_object<T: AuthzObject>(
+    pub(super) async fn check_object<T: AuthzObject>(
         &self,
         tx: &mut dyn StoreTx,
         obj: &mut T,

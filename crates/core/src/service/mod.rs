@@ -27,7 +27,9 @@ pub mod wechat_web;
 // issue 12: a user's roles and permissions in get-account, userinfo and the JWT
 pub mod user_grants;
 pub use account::Account;
-// issue 12: Casdoor's policy endpoints and Casbin helper reads
+// issue 12: Casdoor's policy endpoints and Casbin helper reads; the group tree
+pub mod group_tree;
+mod init_authz;
 pub mod policies;
 
 use std::collections::HashMap;

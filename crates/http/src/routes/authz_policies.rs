@@ -3,6 +3,8 @@
 use axum::extract::State;
 use serde::Deserialize;
 
+use ferrodoor_core::service::group_tree::GroupList;
+
 use super::management::ListQs;
 use crate::AppState;
 use crate::error::ApiError;
@@ -122,4 +124,30 @@ pub async fn get_permissions_by_submitter(
     let permissions = s.core.permissions_by_submitter(&who).await?;
     let n = permissions.len();
     Ok(Envelope::ok(permissions).with_data2(n))
+}
+
+/// `get-groups`' `withTree=true`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeQs {
+    with_tree: Option<String>,
+}
+
+/// Casdoor's `get-groups`: a page (with `haveChildren`, `parentName`), or the tree.
+pub async fn get_groups(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<ListQs>,
+    Q(tree): Q<TreeQs>,
+) -> Result<Envelope, ApiError> {
+    let params = qs.params();
+    let with_tree = tree.with_tree.as_deref() == Some("true");
+    match s
+        .core
+        .list_groups(&who, qs.owner_filter(), &params, with_tree)
+        .await?
+    {
+        GroupList::Tree(nodes) => Ok(Envelope::ok(nodes)),
+        GroupList::Page(p) => Ok(super::management::page(p, &params)),
+    }
 }

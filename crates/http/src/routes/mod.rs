@@ -122,7 +122,7 @@ table! {
     "/api/add-role" => post(z::add::<Role>);
     "/api/update-role" => post(z::update::<Role>);
     "/api/delete-role" => post(z::delete::<Role>);
-    "/api/get-groups" => get(z::list::<Group>);
+    "/api/get-groups" => get(authz_policies::get_groups);
     "/api/get-group" => get(z::get::<Group>);
     "/api/add-group" => post(z::add::<Group>);
     "/api/update-group" => post(z::update::<Group>);

@@ -271,3 +271,68 @@ on_both_backends!(policy_endpoints_and_helper_reads, |kit| {
         .await
         .error(400);
 });
+
+on_both_backends!(groups_answer_as_a_tree, |kit| {
+    let app = org_with_app(kit, "acme", &[]).await;
+    let other = org_with_app(kit, "other", &[]).await;
+    for (name, parent) in [
+        ("eng", ""),
+        ("backend", "eng"),
+        ("db", "backend"),
+        ("sales", ""),
+    ] {
+        kit.post(
+            "/api/add-group",
+            json!({"owner": "acme", "name": name, "displayName": name.to_uppercase(), "parentId": parent}),
+            &app,
+        )
+        .await
+        .ok();
+    }
+    let tree = kit
+        .get("/api/get-groups?owner=acme&withTree=true", &app)
+        .await;
+    let t = tree.ok();
+    let keys: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, vec!["eng", "sales"]);
+    let eng = &t[0];
+    assert_eq!(eng["title"], "ENG");
+    assert_eq!(eng["haveChildren"], true);
+    assert_eq!(eng["children"][0]["key"], "backend");
+    assert_eq!(eng["children"][0]["children"][0]["key"], "db");
+    assert!(t[1].get("children").is_none());
+    // A page: each group says whether it has children and names its parent.
+    let page = kit
+        .get(
+            "/api/get-groups?owner=acme&p=1&pageSize=10&sortField=name",
+            &app,
+        )
+        .await;
+    let by_name = |n: &str| {
+        page.ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("backend")["haveChildren"], true);
+    assert_eq!(by_name("backend")["parentName"], "ENG");
+    assert_eq!(by_name("db")["haveChildren"], false);
+    assert_eq!(by_name("eng")["parentName"], "");
+    assert_eq!(page.body["data2"], 4);
+    // Another organization sees none of it.
+    kit.get("/api/get-groups?owner=acme&withTree=true", &other)
+        .await
+        .error(403);
+    assert_eq!(
+        kit.get("/api/get-groups?withTree=true", &other).await.ok(),
+        &json!([])
+    );
+});
