@@ -11,6 +11,11 @@ import * as applications from './pages/applications.js';
 import * as providers from './pages/providers.js';
 import * as users from './pages/users.js';
 import { renderSetup } from './pages/setup.js';
+// Authorization (issue 12)
+import * as roles from './pages/roles.js';
+import * as permissions from './pages/permissions.js';
+import * as groups from './pages/groups.js';
+import * as models from './pages/models.js';
 
 const root = document.getElementById('app');
 
@@ -36,9 +41,26 @@ function pageFor(parts) {
       return second === 'new' ? users.renderNew : users.renderList;
     case 'user':
       return users.renderEdit;
+    // Authorization (issue 12)
+    case 'roles':
+    case 'permissions':
+    case 'groups':
+    case 'models':
+      return authzPage(first, second);
+    case 'role':
+    case 'permission':
+    case 'group':
+    case 'model':
+      return AUTHZ[`${first}s`].renderEdit;
     default:
       return null;
   }
+}
+
+const AUTHZ = { roles, permissions, groups, models };
+
+function authzPage(plural, second) {
+  return second === 'new' ? AUTHZ[plural].renderNew : AUTHZ[plural].renderList;
 }
 
 const NAV = [
@@ -47,6 +69,10 @@ const NAV = [
   ['Applications', ['applications'], ['application']],
   ['Providers', ['providers'], ['provider']],
   ['Users', ['users'], ['user']],
+  ['Roles', ['roles'], ['role']],
+  ['Permissions', ['permissions'], ['permission']],
+  ['Groups', ['groups'], ['group']],
+  ['Models', ['models'], ['model']],
 ];
 
 let session = null;

@@ -51,6 +51,11 @@ static ASSETS: &[Asset] = assets![
     "js/pages/users.js",
     "js/pages/setup.js",
     "js/pages/snippet.js",
+    "js/pages/authz-object.js",
+    "js/pages/roles.js",
+    "js/pages/permissions.js",
+    "js/pages/groups.js",
+    "js/pages/models.js",
 ];
 
 pub async fn to_console() -> Redirect {
