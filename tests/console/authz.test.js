@@ -179,6 +179,15 @@ test('the authorization pages, end to end', async (t) => {
     assert.deepEqual(role.data.users, ['acme/alice', 'acme/bob']);
   });
 
+  await step(t, 'a user joins a group on their page', async () => {
+    await go('#/user/acme/bob');
+    await field('groups').fill('acme/eng');
+    await button('Save').click();
+    await toast('saved');
+    const bob = await admin.get('/api/get-user?id=acme/bob');
+    assert.deepEqual(bob.data.groups, ['acme/eng']);
+  });
+
   await step(t, 'lists the permission; no page errors on the way', async () => {
     await go('#/permissions?org=acme');
     const row = await see(page.locator('tr', { hasText: 'read-docs' }));

@@ -112,6 +112,8 @@ pub struct Core {
     keys: RwLock<HashMap<String, Arc<SigningKey>>>,
     /// Built casbin enforcers, dropped whenever the stored authorization version moves.
     enforcers: crate::enforcement::EnforcerCache,
+    /// Organizations' roles and permissions for a user's grants, by authorization version.
+    org_grants: user_grants::OrgGrantsCache,
 }
 
 impl Core {
@@ -128,6 +130,7 @@ impl Core {
             config,
             keys: RwLock::new(HashMap::new()),
             enforcers: crate::enforcement::EnforcerCache::default(),
+            org_grants: user_grants::OrgGrantsCache::default(),
         })
     }
 

@@ -9,7 +9,8 @@
 //! permissions' `users` are null and `submitter` empty (Casdoor masks them in `get-account`
 //! only; its JWT lists every member of each role).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
@@ -128,15 +129,66 @@ pub fn permissions_of(
         .collect()
 }
 
+/// An organization's roles and permissions.
+#[derive(Debug, Default)]
+struct OrgAuthz {
+    roles: Vec<Role>,
+    permissions: Vec<Permission>,
+}
+
+/// Organizations' roles and permissions, valid for one authorization version (every change
+/// to them bumps it in its transaction, so a read at the current version is fresh): a
+/// `get-account` or a token costs the version read, not a read of every role and
+/// permission of the organization.
+#[derive(Debug, Default)]
+pub struct OrgGrantsCache {
+    state: RwLock<(i64, HashMap<String, Arc<OrgAuthz>>)>,
+}
+
+/// Past this many organizations the cache starts over.
+const MAX_ORGS: usize = 1024;
+
+impl OrgGrantsCache {
+    fn get(&self, version: i64, owner: &str) -> Option<Arc<OrgAuthz>> {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        (state.0 == version)
+            .then(|| state.1.get(owner).cloned())
+            .flatten()
+    }
+
+    fn put(&self, version: i64, owner: &str, org: Arc<OrgAuthz>) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if version < state.0 {
+            return;
+        }
+        if version > state.0 || state.1.len() >= MAX_ORGS {
+            *state = (version, HashMap::new());
+        }
+        state.1.insert(owner.to_string(), org);
+    }
+}
+
 impl Core {
     /// The roles and permissions of `user` (see the module documentation).
     pub async fn grants_of(&self, user: &User) -> Result<UserGrants> {
-        let roles: Vec<Role> = self.all_of_owner(&user.owner).await?;
-        let permissions: Vec<Permission> = self.all_of_owner(&user.owner).await?;
+        let org = self.org_authz(&user.owner).await?;
         let id = user.id_string();
-        let roles = roles_of(&id, &user.groups, &roles);
-        let permissions = permissions_of(&id, &user.owner, &user.groups, &roles, &permissions);
+        let roles = roles_of(&id, &user.groups, &org.roles);
+        let permissions = permissions_of(&id, &user.owner, &user.groups, &roles, &org.permissions);
         Ok(UserGrants { roles, permissions })
+    }
+
+    async fn org_authz(&self, owner: &str) -> Result<Arc<OrgAuthz>> {
+        let version = self.store.authz_version().await?;
+        if let Some(org) = self.org_grants.get(version, owner) {
+            return Ok(org);
+        }
+        let org = Arc::new(OrgAuthz {
+            roles: self.all_of_owner(owner).await?,
+            permissions: self.all_of_owner(owner).await?,
+        });
+        self.org_grants.put(version, owner, org.clone());
+        Ok(org)
     }
 
     async fn all_of_owner<T: AuthzObject>(&self, owner: &str) -> Result<Vec<T>> {
@@ -223,6 +275,24 @@ mod tests {
         // Without a group, group wildcards do not apply.
         let got = permissions_of("acme/alice", "acme", &[], &held, &perms);
         assert!(got.iter().all(|p| p.name != "every-group"));
+    }
+
+    #[test]
+    fn the_cache_keeps_one_version() {
+        let cache = OrgGrantsCache::default();
+        cache.put(3, "acme", Arc::new(OrgAuthz::default()));
+        assert!(cache.get(3, "acme").is_some());
+        assert!(
+            cache.get(4, "acme").is_none(),
+            "a newer version is not served from it"
+        );
+        cache.put(2, "other", Arc::new(OrgAuthz::default()));
+        assert!(
+            cache.get(3, "other").is_none(),
+            "built at an older version: not kept"
+        );
+        cache.put(4, "other", Arc::new(OrgAuthz::default()));
+        assert!(cache.get(3, "acme").is_none() && cache.get(4, "other").is_some());
     }
 
     #[test]
