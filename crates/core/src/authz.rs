@@ -424,6 +424,35 @@ pub fn require_can_manage_certs(principal: &Principal) -> Result<()> {
     require_global_admin(principal)
 }
 
+// ---- issue 12: whose roles, objects and actions a caller may read -------------------------
+
+/// Whose grants `get-all-objects`, `get-all-actions` and `get-all-roles` read, as
+/// (`owner`, `name`): without `userId`, the signed-in user's own; with `userId`
+/// (`owner/name`), the caller themselves, or anyone of an organization whose authorization
+/// objects the caller manages. Differs from Casdoor, which answers anyone about anyone.
+pub fn grants_read_target(
+    principal: &Principal,
+    user_id: Option<&str>,
+) -> Result<(String, String)> {
+    let user_id = user_id.map(str::trim).filter(|s| !s.is_empty());
+    let Some(user_id) = user_id else {
+        return principal
+            .user()
+            .map(|u| (u.owner.clone(), u.name.clone()))
+            .ok_or_else(|| Error::invalid("Please login first (or give userId=owner/name)"));
+    };
+    let (owner, name) = crate::entity::split_id(user_id)
+        .ok_or_else(|| Error::invalid(format!("userId must be owner/name, got {user_id:?}")))?;
+    if principal.is_user(owner, name) || principal.administers(owner) {
+        Ok((owner.to_string(), name.to_string()))
+    } else {
+        Err(Error::forbidden(format!(
+            "{} may not read the grants of {owner}/{name}",
+            principal.subject()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,20 @@ pub struct AccessClaims {
         skip_serializing_if = "String::is_empty"
     )]
     pub signup_application: String,
+    /// Casdoor's `JWT` format carries the user's roles and permissions (masked objects,
+    /// see `service::user_grants`) and group ids; other formats and application tokens
+    /// leave them out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+}
+
+/// Whether an application's token format is Casdoor's full `JWT` (the default).
+pub fn carries_grants(token_format: &str) -> bool {
+    matches!(token_format, "" | "JWT")
 }
 
 pub const ACCESS_TOKEN_TYPE: &str = "access-token";
@@ -75,6 +89,18 @@ pub fn sign_access_token(
     key: &SigningKey,
     issuer: &str,
     req: &TokenRequest<'_>,
+    now: Now,
+) -> Result<String> {
+    sign_access_token_with(key, issuer, req, None, now)
+}
+
+/// Signs an access token for `req` at `now`, with the user's roles and permissions when
+/// given and the application's format is `JWT`.
+pub fn sign_access_token_with(
+    key: &SigningKey,
+    issuer: &str,
+    req: &TokenRequest<'_>,
+    grants: Option<&crate::service::user_grants::UserGrants>,
     now: Now,
 ) -> Result<String> {
     let t = now.unix();
@@ -104,6 +130,11 @@ pub fn sign_access_token(
         claims.phone = u.phone.clone();
         claims.is_admin = u.is_admin;
         claims.signup_application = u.signup_application.clone();
+        if let Some(g) = grants.filter(|_| carries_grants(&req.application.token_format)) {
+            claims.roles = Some(g.roles_json());
+            claims.permissions = Some(g.permissions_json());
+            claims.groups = Some(u.groups.clone());
+        }
     }
     key.sign_jwt(&claims)
 }

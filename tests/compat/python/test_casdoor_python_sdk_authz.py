@@ -151,3 +151,32 @@ def test_another_organization_is_out_of_reach(sdk_for, grants):
         other.get_permissions()
     with pytest.raises(ValueError):
         other.enforce("", "", "", "", "built-in", ["built-in/admin", "x", "read"])
+
+
+def test_policy_endpoints_on_an_enforcer(sdk, grants):
+    from casdoor.policy import Policy
+
+    enforcer = Enforcer.new(
+        owner="acme", name="rules", created_time="", display_name="Rules", description="",
+        model="acme/rbac", adapter="",
+    )
+    assert sdk.add_enforcer(enforcer)["data"] == "Affected"
+    # The permissions' rules of the enforcer's model come first.
+    rules = sdk.get_policies("rules")
+    assert any(r.ptype == "g" and (r.v0, r.v1) == ("acme/fay", "acme/reader") for r in rules)
+    ask = ["acme/gus", "doc7", "read"]
+    assert sdk.enforce("", "", "", "acme/rules", "", ask) is False
+    mine = Policy.new("p", "acme/gus", "doc7", "read")
+    assert sdk.add_policy(enforcer, mine)["data"] == "Affected"
+    assert sdk.add_policy(enforcer, mine)["data"] == "Unaffected"
+    assert sdk.enforce("", "", "", "acme/rules", "", ask) is True
+    found = sdk.get_filtered_policies("rules", [{"ptype": "p", "fieldIndex": 1, "fieldValues": ["doc7"]}])
+    assert [(r.v0, r.v1, r.v2) for r in found] == [("acme/gus", "doc7", "read")]
+    moved = Policy.new("p", "acme/gus", "doc8", "read")
+    assert sdk.update_policy(enforcer, mine, moved)["data"] == "Affected"
+    assert sdk.enforce("", "", "", "acme/rules", "", ask) is False
+    assert sdk.remove_policy(enforcer, moved)["data"] == "Affected"
+    assert sdk.enforce("", "", "", "acme/rules", "", ["acme/gus", "doc8", "read"]) is False
+    # Another organization's enforcer is out of reach.
+    with pytest.raises(Exception, match="may not"):
+        sdk.get_policies("built-in/rules")

@@ -184,6 +184,11 @@ pub struct Enforcer {
     pub model: String,
     #[serde(deserialize_with = "text")]
     pub adapter: String,
+    /// Rules added through Casdoor's policy endpoints (`add-policy`, …), each
+    /// `[ptype, v0, …]`: kept in the enforcer's row, not settable through its fields and
+    /// never shown in its answers (`get-policies` lists them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Vec<String>>,
 }
 
 /// What the store needs to know of an authorization object.

@@ -1,5 +1,6 @@
 //! What a signed-in user may ask about themselves.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Core;
@@ -7,19 +8,38 @@ use crate::authz::{Credential, Principal};
 use crate::entity::{Organization, User};
 use crate::error::{Error, Result};
 
+/// Casdoor's `get-account` data: the user's fields, `groups` among them, plus `roles` and
+/// `permissions` (masked: see [`super::user_grants`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: User,
+    pub roles: Vec<Value>,
+    pub permissions: Vec<Value>,
+}
+
 impl Core {
-    /// Casdoor's `get-account`: the caller (masked) and their organization.
-    pub async fn get_account(&self, who: &Principal) -> Result<(User, Option<Organization>)> {
+    /// Casdoor's `get-account`: the caller (masked) with their roles and permissions, and
+    /// their organization.
+    pub async fn get_account(&self, who: &Principal) -> Result<(Account, Option<Organization>)> {
         let user = who
             .user()
             .ok_or_else(|| Error::invalid("an application has no account; use a user's token"))?
             .clone();
+        let grants = self.grants_of(&user).await?;
         let org = self.store.get_organization(&user.owner).await?;
-        Ok((user.masked(), org))
+        let account = Account {
+            user: user.masked(),
+            roles: grants.roles_json(),
+            permissions: grants.permissions_json(),
+        };
+        Ok((account, org))
     }
 
     /// OIDC UserInfo, filtered by the token's scope (a console session sees everything).
-    pub fn userinfo(&self, who: &Principal) -> Result<Value> {
+    /// `profile` also releases Casdoor's `groups`, `roles` and `permissions` (names; each
+    /// left out when empty, as Casdoor's `omitempty`).
+    pub async fn userinfo(&self, who: &Principal) -> Result<Value> {
         let Principal::User { user, credential } = who else {
             return Err(Error::invalid("userinfo needs a user's access token"));
         };
@@ -41,6 +61,16 @@ impl Core {
             info.insert("name".into(), json!(user.display_name));
             info.insert("picture".into(), json!(user.avatar));
             info.insert("owner".into(), json!(user.owner));
+            let grants = self.grants_of(user).await?;
+            for (claim, names) in [
+                ("groups", user.groups.clone()),
+                ("roles", grants.role_names()),
+                ("permissions", grants.permission_names()),
+            ] {
+                if !names.is_empty() {
+                    info.insert(claim.into(), json!(names));
+                }
+            }
         }
         if scopes.contains(&"email") {
             info.insert("email".into(), json!(user.email));

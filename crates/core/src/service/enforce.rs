@@ -15,6 +15,46 @@ use crate::entity::{AuthzObject, Enforcer, Model, Permission, Role, split_id};
 use crate::error::{Error, Result};
 use crate::store::ListQuery;
 
+/// The `p` rows (six values) and `g` rows (`[member, role, domain]`) of one enforcer.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Rules {
+    p: Vec<Vec<String>>,
+    g: Vec<Vec<String>>,
+}
+
+impl Rules {
+    /// Adds an enforcer's own `[ptype, v…]` rules (`p` padded to six values).
+    fn add_own(&mut self, own: &[Vec<String>]) {
+        for rule in own {
+            let Some((ptype, values)) = rule.split_first() else {
+                continue;
+            };
+            let mut values = values.to_vec();
+            if ptype == "p" {
+                values.resize(6, String::new());
+                self.p.push(values);
+            } else {
+                self.g.push(values);
+            }
+        }
+    }
+
+    /// `[ptype, v…]` rows, trailing empty values cut (as Casdoor's `CasbinToSlice`).
+    fn tagged(self) -> impl Iterator<Item = Vec<String>> {
+        let tag = |ptype: &str, row: Vec<String>| {
+            let mut out = vec![ptype.to_string()];
+            out.extend(row);
+            while out.len() > 1 && out.last().is_some_and(String::is_empty) {
+                out.pop();
+            }
+            out
+        };
+        let p = self.p.into_iter().map(move |r| tag("p", r));
+        let g = self.g.into_iter().map(move |r| tag("g", r));
+        p.chain(g)
+    }
+}
+
 /// Casdoor's query parameters; exactly one may be given.
 #[derive(Debug, Clone, Default)]
 pub struct EnforceTarget {
@@ -276,44 +316,94 @@ impl Core {
 
     async fn build_enforcers(&self, question: &Question) -> Result<EnforcerSet> {
         let permissions = self.permissions_of(question).await?;
-        // Casdoor's GroupPermissionsByModelAdapter: one enforcer per model and adapter.
-        let mut groups: BTreeMap<String, Vec<&Permission>> = BTreeMap::new();
-        for p in &permissions {
-            groups
-                .entry(format!("{}/{}", p.model, p.adapter))
-                .or_default()
-                .push(p);
-        }
-        let roles = self.roles_for(&permissions).await?;
-        let mut dir = Directory::default();
-        for role in &roles {
-            dir.roles.insert(role.id(), role);
-        }
-        dir.members = self.group_members(&permissions, &roles).await?;
+        let groups = self.derived_rules(&permissions).await?;
+        // An enforcer asked by id also holds the rules added through the policy endpoints.
+        let own = match question {
+            Question::Enforcer(id) => self.one::<Enforcer>(id).await?,
+            _ => None,
+        };
         let mut set = EnforcerSet { groups: Vec::new() };
-        for (key, perms) in groups {
-            let first = perms[0];
-            let text = if first.model.is_empty() {
-                String::new()
-            } else {
-                let id = model_id(&first.owner, &first.model);
-                // Casdoor falls back to its built-in model when the named one is gone.
-                self.one::<Model>(&id)
-                    .await?
-                    .map(|m| m.model_text)
-                    .unwrap_or_default()
-            };
+        let mut todo = Vec::new();
+        for (key, (first, mut rules)) in groups {
+            if let Some(e) = &own {
+                rules.add_own(&e.rules);
+            }
+            todo.push((key, first.model.clone(), first.owner.clone(), rules));
+        }
+        if let Some(e) = own.filter(|_| todo.is_empty()) {
+            let mut rules = Rules::default();
+            rules.add_own(&e.rules);
+            let key = format!("{}/{}", e.model, e.adapter);
+            todo.push((key, e.model.clone(), e.owner.clone(), rules));
+        }
+        for (key, model_name, owner, rules) in todo {
+            let text = self.model_text(&owner, &model_name).await?;
             let parsed = model::parse(&text)
                 .await
-                .map_err(|e| Error::invalid(format!("model of {}: {e}", first.id())))?;
-            let rows = perms.iter().flat_map(|p| policy::policies(p)).collect();
-            let grouping = policy::grouping_policies(&perms, &dir);
-            let built = model::build(parsed, rows, grouping)
+                .map_err(|e| Error::invalid(format!("model of {key}: {e}")))?;
+            let built = model::build(parsed, rules.p, rules.g)
                 .await
                 .map_err(|e| Error::invalid(format!("permissions of {key}: {e}")))?;
             set.groups.push((key, built.enforcer));
         }
         Ok(set)
+    }
+
+    /// The text of the model a permission or enforcer of `owner` names (empty: Casdoor's
+    /// built-in model, which it also falls back to when the named one is gone).
+    async fn model_text(&self, owner: &str, model: &str) -> Result<String> {
+        if model.is_empty() {
+            return Ok(String::new());
+        }
+        Ok(self
+            .one::<Model>(&model_id(owner, model))
+            .await?
+            .map(|m| m.model_text)
+            .unwrap_or_default())
+    }
+
+    /// Casdoor's `GroupPermissionsByModelAdapter`: per `model/adapter` key, its first
+    /// permission and the `p` and `g` rules the permissions make.
+    async fn derived_rules<'p>(
+        &self,
+        permissions: &'p [Permission],
+    ) -> Result<BTreeMap<String, (&'p Permission, Rules)>> {
+        let mut groups: BTreeMap<String, Vec<&Permission>> = BTreeMap::new();
+        for p in permissions {
+            groups
+                .entry(format!("{}/{}", p.model, p.adapter))
+                .or_default()
+                .push(p);
+        }
+        let roles = self.roles_for(permissions).await?;
+        let mut dir = Directory::default();
+        for role in &roles {
+            dir.roles.insert(role.id(), role);
+        }
+        dir.members = self.group_members(permissions, &roles).await?;
+        Ok(groups
+            .into_iter()
+            .map(|(key, perms)| {
+                let rules = Rules {
+                    p: perms.iter().flat_map(|p| policy::policies(p)).collect(),
+                    g: policy::grouping_policies(&perms, &dir),
+                };
+                (key, (perms[0], rules))
+            })
+            .collect())
+    }
+
+    /// Every rule an enforcer holds, as Casdoor's `get-policies` lists its adapter's rows:
+    /// `[ptype, v0, …]`, the permissions' first (`p`, then `g`), then its own.
+    pub(super) async fn enforcer_rules(&self, enforcer: &Enforcer) -> Result<Vec<Vec<String>>> {
+        let id = model_id(&enforcer.owner, &enforcer.model);
+        let permissions = self.permissions_of_model(&id).await?;
+        let mut out = Vec::new();
+        for (_, (_, rules)) in self.derived_rules(&permissions).await? {
+            out.extend(rules.tagged());
+        }
+        out.extend(enforcer.rules.iter().cloned());
+        Ok(out)
     }
 
     /// Every role of the organizations the permissions (and their role ids) belong to.

@@ -11,7 +11,7 @@ use crate::entity::{Application, GLOBAL_OWNER, Token, User};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
 use crate::store::StoreTx;
 use crate::token::{
-    TokenRequest, hash_secret, new_refresh_token, sign_access_token, sign_id_token,
+    TokenRequest, hash_secret, new_refresh_token, sign_access_token_with, sign_id_token,
 };
 
 /// The token endpoint's parameters, from the query, a form or a JSON body (Casdoor reads
@@ -219,7 +219,14 @@ impl Core {
             tag,
             expires_in: pending.row.expires_in,
         };
-        let access_token = sign_access_token(&key, &self.config.issuer, &request, now)?;
+        let grants = match user {
+            Some(u) if crate::token::carries_grants(&app.token_format) => {
+                Some(self.grants_of(u).await?)
+            }
+            _ => None,
+        };
+        let access_token =
+            sign_access_token_with(&key, &self.config.issuer, &request, grants.as_ref(), now)?;
         let id_token = match user {
             _ if pending.row.grant_type == WECHAT_MINIPROGRAM_TAG => access_token.clone(),
             Some(u) if pending.row.scope.split_whitespace().any(|s| s == "openid") => {

@@ -58,6 +58,14 @@ pub struct InitData {
     pub users: Vec<CasdoorUser>,
     pub certs: Vec<Cert>,
     pub tokens: Vec<CasdoorToken>,
+    /// Casdoor's authorization objects, read leniently (fields Ferrodoor does not keep,
+    /// such as a group's `children`, are dropped); see [`super::init_authz`].
+    pub models: Vec<Value>,
+    pub adapters: Vec<Value>,
+    pub roles: Vec<Value>,
+    pub groups: Vec<Value>,
+    pub permissions: Vec<Value>,
+    pub enforcers: Vec<Value>,
     /// Every other family of the file and how many objects it has.
     #[serde(skip)]
     pub other: BTreeMap<String, usize>,
@@ -67,8 +75,9 @@ pub struct InitData {
 fn why_not_imported(family: &str) -> &'static str {
     match family {
         "sessions" => "console sessions do not carry over: users sign in again",
-        "models" | "permissions" | "roles" | "groups" | "adapters" | "enforcers"
-        | "enforcerPolicies" => "authorization is not imported by this version",
+        "enforcerPolicies" => {
+            "an enforcer's adapter rules are not imported (permissions make their own rules)"
+        }
         "payments" | "products" | "plans" | "pricings" | "subscriptions" | "transactions" => {
             "commerce is not supported"
         }
@@ -89,7 +98,7 @@ pub struct InitDataReport {
 }
 
 impl InitDataReport {
-    fn skip(&mut self, what: impl Into<String>, why: impl Into<String>) {
+    pub(super) fn skip(&mut self, what: impl Into<String>, why: impl Into<String>) {
         self.skipped.push((what.into(), why.into()));
     }
 }
@@ -107,6 +116,12 @@ impl InitData {
             "users",
             "certs",
             "tokens",
+            "models",
+            "adapters",
+            "roles",
+            "groups",
+            "permissions",
+            "enforcers",
         ];
         if let Value::Object(map) = value {
             for (family, items) in map {
@@ -335,6 +350,15 @@ impl Core {
             tx.insert_token(&t).await?;
             report.created += 1;
         }
+        let authz = super::init_authz::Sections {
+            models: data.models,
+            adapters: data.adapters,
+            roles: data.roles,
+            groups: data.groups,
+            permissions: data.permissions,
+            enforcers: data.enforcers,
+        };
+        self.import_authz(&mut *tx, authz, now, &mut report).await?;
         tx.commit().await?;
         Ok(report)
     }

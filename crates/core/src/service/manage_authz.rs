@@ -59,12 +59,16 @@ fn already_exists<T: AuthzObject>(obj: &T) -> impl FnOnce(StoreError) -> Error +
     }
 }
 
-/// What an answer shows of an object (adapters' database passwords are write-only).
+/// What an answer shows of an object (adapters' database passwords are write-only; an
+/// enforcer's own rules are read through `get-policies`).
 fn masked<T: AuthzObject>(mut obj: T) -> T {
     if let Some(a) = (&mut obj as &mut dyn Any).downcast_mut::<Adapter>()
         && !a.password.is_empty()
     {
         a.password = MASK.into();
+    }
+    if let Some(e) = (&mut obj as &mut dyn Any).downcast_mut::<crate::entity::Enforcer>() {
+        e.rules.clear();
     }
     obj
 }
@@ -224,7 +228,7 @@ impl Core {
     }
 
     /// The rules of each kind, checked before an object is written.
-    async fn check_object<T: AuthzObject>(
+    pub(super) async fn check_object<T: AuthzObject>(
         &self,
         tx: &mut dyn StoreTx,
         obj: &mut T,

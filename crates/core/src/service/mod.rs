@@ -30,6 +30,13 @@ pub mod wechat_web;
 pub mod casdoor_sessions;
 pub mod manage_certs;
 pub mod manage_tokens;
+// issue 12: a user's roles and permissions in get-account, userinfo and the JWT
+pub mod user_grants;
+pub use account::Account;
+// issue 12: Casdoor's policy endpoints and Casbin helper reads; the group tree
+pub mod group_tree;
+mod init_authz;
+pub mod policies;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -114,6 +121,8 @@ pub struct Core {
     keys: RwLock<HashMap<String, Arc<SigningKey>>>,
     /// Built casbin enforcers, dropped whenever the stored authorization version moves.
     enforcers: crate::enforcement::EnforcerCache,
+    /// Organizations' roles and permissions for a user's grants, by authorization version.
+    org_grants: user_grants::OrgGrantsCache,
 }
 
 impl Core {
@@ -130,6 +139,7 @@ impl Core {
             config,
             keys: RwLock::new(HashMap::new()),
             enforcers: crate::enforcement::EnforcerCache::default(),
+            org_grants: user_grants::OrgGrantsCache::default(),
         })
     }
 

@@ -15,6 +15,11 @@ import { renderSetup } from './pages/setup.js';
 import { renderDashboard } from './pages/dashboard.js';
 import { renderRecords } from './pages/records.js';
 import * as webhooks from './pages/webhooks.js';
+// Authorization (issue 12)
+import * as roles from './pages/roles.js';
+import * as permissions from './pages/permissions.js';
+import * as groups from './pages/groups.js';
+import * as models from './pages/models.js';
 
 const root = document.getElementById('app');
 
@@ -49,9 +54,26 @@ function pageFor(parts) {
       return second === 'new' ? webhooks.renderNew : webhooks.renderList;
     case 'webhook':
       return webhooks.renderEdit;
+    // Authorization (issue 12)
+    case 'roles':
+    case 'permissions':
+    case 'groups':
+    case 'models':
+      return authzPage(first, second);
+    case 'role':
+    case 'permission':
+    case 'group':
+    case 'model':
+      return AUTHZ[`${first}s`].renderEdit;
     default:
       return null;
   }
+}
+
+const AUTHZ = { roles, permissions, groups, models };
+
+function authzPage(plural, second) {
+  return second === 'new' ? AUTHZ[plural].renderNew : AUTHZ[plural].renderList;
 }
 
 const NAV = [
@@ -64,6 +86,10 @@ const NAV = [
   ['Dashboard', ['dashboard'], []],
   ['Records', ['records'], []],
   ['Webhooks', ['webhooks'], ['webhook']],
+  ['Roles', ['roles'], ['role']],
+  ['Permissions', ['permissions'], ['permission']],
+  ['Groups', ['groups'], ['group']],
+  ['Models', ['models'], ['model']],
 ];
 
 let session = null;

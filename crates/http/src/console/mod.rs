@@ -57,6 +57,11 @@ static ASSETS: &[Asset] = assets![
     "js/pages/dashboard.js",
     "js/pages/records.js",
     "js/pages/webhooks.js",
+    "js/pages/authz-object.js",
+    "js/pages/roles.js",
+    "js/pages/permissions.js",
+    "js/pages/groups.js",
+    "js/pages/models.js",
 ];
 
 pub async fn to_console() -> Redirect {

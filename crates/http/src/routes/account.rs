@@ -102,15 +102,15 @@ pub async fn get_account(
     State(state): State<AppState>,
     Caller(who): Caller,
 ) -> Result<Envelope, ApiError> {
-    let (user, org) = state.core.get_account(&who).await?;
-    Ok(Envelope::ok(&user)
+    let (account, org) = state.core.get_account(&who).await?;
+    Ok(Envelope::ok(&account)
         .with_data2(org)
-        .with_subject(&user.id, &user.name))
+        .with_subject(&account.user.id, &account.user.name))
 }
 
 pub async fn userinfo(
     State(state): State<AppState>,
     Caller(who): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.core.userinfo(&who)?))
+    Ok(Json(state.core.userinfo(&who).await?))
 }

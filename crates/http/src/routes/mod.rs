@@ -7,6 +7,7 @@
 mod account;
 mod authorize;
 mod authz;
+mod authz_policies;
 mod casdoor_reads;
 mod certs;
 mod dashboard;
@@ -125,7 +126,7 @@ table! {
     "/api/add-role" => post(z::add::<Role>);
     "/api/update-role" => post(z::update::<Role>);
     "/api/delete-role" => post(z::delete::<Role>);
-    "/api/get-groups" => get(z::list::<Group>);
+    "/api/get-groups" => get(authz_policies::get_groups);
     "/api/get-group" => get(z::get::<Group>);
     "/api/add-group" => post(z::add::<Group>);
     "/api/update-group" => post(z::update::<Group>);
@@ -142,6 +143,16 @@ table! {
     "/api/delete-enforcer" => post(z::delete::<Enforcer>);
     "/api/enforce" => post(z::enforce);
     "/api/batch-enforce" => post(z::batch_enforce);
+    // Policy endpoints and Casbin helper reads (issue 12)
+    "/api/get-policies" => get(authz_policies::get_policies);
+    "/api/get-filtered-policies" => post(authz_policies::get_filtered_policies);
+    "/api/add-policy" => post(authz_policies::add_policy);
+    "/api/update-policy" => post(authz_policies::update_policy);
+    "/api/remove-policy" => post(authz_policies::remove_policy);
+    "/api/get-all-objects" => get(authz_policies::get_all_objects);
+    "/api/get-all-actions" => get(authz_policies::get_all_actions);
+    "/api/get-all-roles" => get(authz_policies::get_all_roles);
+    "/api/get-permissions-by-submitter" => get(authz_policies::get_permissions_by_submitter);
     // Casdoor's SDKs (issue 13)
     "/api/get-sorted-users" => get(users::get_sorted_users);
     "/api/set-password" => post(users::set_password);

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::kit::{Auth, Kit};
 use crate::on_both_backends;
 
-const RBAC: &str = "[request_definition]\nr = sub, obj, act\n\n[policy_definition]\n\
+pub const RBAC: &str = "[request_definition]\nr = sub, obj, act\n\n[policy_definition]\n\
                     p = sub, obj, act\n\n[role_definition]\ng = _, _\n\n[policy_effect]\n\
                     e = some(where (p.eft == allow))\n\n[matchers]\n\
                     m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act";

@@ -78,6 +78,30 @@ async fn switch_from_casdoor(backend: Backend) {
         .get("/api/get-account", &Auth::Bearer(casdoor_token.clone()))
         .await;
     assert_eq!(me.ok()["name"], "bcrypt", "{}", me.text);
+    // The authorization sections came in: bcrypt's role and the permission naming it.
+    assert_eq!(me.ok()["roles"][0]["name"], "staff", "{}", me.text);
+    assert_eq!(me.ok()["permissions"][0]["name"], "staff-read");
+    let allowed = kit
+        .post(
+            "/api/enforce?permissionId=acme/staff-read",
+            json!(["acme/bcrypt", "doc1", "read"]),
+            &kit.admin,
+        )
+        .await;
+    assert_eq!(allowed.ok(), &json!([true]));
+    for id in [
+        "group?id=acme/readers",
+        "adapter?id=acme/adapter-1",
+        "enforcer?id=acme/enforcer-1",
+    ] {
+        let got = kit.get(&format!("/api/get-{id}"), &kit.admin).await;
+        assert!(got.ok().is_object(), "{id}: {}", got.text);
+    }
+    let broken = kit.get("/api/get-model?id=acme/broken", &kit.admin).await;
+    assert!(
+        broken.ok().is_null(),
+        "a model that does not parse is skipped"
+    );
     let jwks = kit.get("/.well-known/jwks", &Auth::None).await;
     assert!(
         jwks.body["keys"]
@@ -148,8 +172,7 @@ async fn switch_from_casdoor(backend: Backend) {
         "users/acme/weird: unsupported Casdoor password type \"sha1-custom\"",
         "certs/cert-built-in: a certificate of that name with another key exists already",
         "sessions (1): console sessions do not carry over",
-        "roles (1): authorization is not imported",
-        "models (1): authorization is not imported",
+        "models/acme/broken: model acme/broken: the model has no [policy_definition] p",
     ] {
         assert!(
             skipped.iter().any(|s| s.starts_with(expected)),

@@ -6,6 +6,8 @@ mod child;
 mod kit;
 
 mod authz;
+mod authz_account;
+mod authz_policies;
 mod background_stop;
 mod casdoor_import;
 mod config_command;

@@ -70,12 +70,15 @@ function fields({ editing }) {
       type: 'checkbox',
       help: 'In “built-in”, an administrator administers the whole server.',
     },
+    // Authorization (issue 12): the groups the user belongs to.
+    { name: 'groups', label: 'Groups', type: 'lines', rows: 3, help: 'One group per line, as organization/name.' },
   ];
 }
 
 const GROUPS = [
   { title: 'Profile', names: ['name', ...PROFILE], columns: true },
   { title: 'Password and role', names: ['password', 'isAdmin'] },
+  { title: 'Groups', names: ['groups'] },
 ];
 
 async function organizations() {

@@ -29,6 +29,9 @@ ISSUER = "https://door.example.com"  # the test server's origin
 ORG_SALT = "org-salt-1"
 APPID = "wx1111111111111111"  # the test kit's first emulated mini program
 CREATED = "2026-08-01T10:00:00+08:00"
+RBAC = ("[request_definition]\nr = sub, obj, act\n\n[policy_definition]\np = sub, obj, act\n\n"
+        "[role_definition]\ng = _, _\n\n[policy_effect]\ne = some(where (p.eft == allow))\n\n"
+        "[matchers]\nm = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act")
 
 
 def hexd(algo, s):
@@ -197,9 +200,18 @@ dump = {
          "metadata": "", "idP": "", "issuerUrl": "", "enableSignAuthnRequest": False, "providerUrl": ""},
     ],
     "ldaps": [],
+    # Authorization: a model, one that does not parse (skipped), a permission by group and
+    # role, a group, an adapter and an enforcer.
     "models": [{"owner": "acme", "name": "rbac", "createdTime": CREATED, "displayName": "RBAC",
-                "modelText": "[request_definition]\nr = sub, obj, act"}],
-    "permissions": [], "payments": [], "products": [], "resources": [],
+                "description": "", "modelText": RBAC},
+               {"owner": "acme", "name": "broken", "createdTime": CREATED, "displayName": "Broken",
+                "description": "", "modelText": "[request_definition]\nr = sub, obj, act"}],
+    "permissions": [{"owner": "acme", "name": "staff-read", "createdTime": CREATED, "displayName": "Staff read",
+                     "description": "", "users": [], "groups": ["acme/readers"], "roles": ["acme/staff"],
+                     "domains": [], "model": "rbac", "adapter": "", "resourceType": "Application",
+                     "resources": ["doc1"], "actions": ["read"], "effect": "Allow", "isEnabled": True,
+                     "submitter": "admin", "approver": "", "approveTime": "", "state": "Approved"}],
+    "payments": [], "products": [], "resources": [],
     "roles": [{"owner": "acme", "name": "staff", "createdTime": CREATED, "displayName": "Staff",
                "users": ["acme/bcrypt"], "roles": [], "domains": [], "isEnabled": True}],
     "syncers": [],
@@ -210,7 +222,18 @@ dump = {
          "refreshTokenHash": "", "expiresIn": 10 * 365 * 86400, "scope": "read", "tokenType": "Bearer",
          "codeChallenge": "", "codeIsUsed": True, "codeExpireIn": 0},
     ],
-    "webhooks": [], "groups": [], "adapters": [], "enforcers": [], "plans": [], "pricings": [],
+    "webhooks": [],
+    "groups": [{"owner": "acme", "name": "readers", "createdTime": CREATED, "updatedTime": "",
+                "displayName": "Readers", "manager": "", "contactEmail": "", "type": "Virtual",
+                "parentId": "acme", "parentName": "", "isTopGroup": True, "users": None, "title": "",
+                "key": "", "haveChildren": False, "children": None, "isEnabled": True}],
+    "adapters": [{"owner": "acme", "name": "adapter-1", "createdTime": CREATED, "table": "casbin_rule",
+                  "useSameDb": True, "type": "Database", "databaseType": "mysql", "host": "", "port": 0,
+                  "user": "", "password": "", "database": ""}],
+    "enforcers": [{"owner": "acme", "name": "enforcer-1", "createdTime": CREATED, "updatedTime": "",
+                   "displayName": "Enforcer 1", "description": "", "model": "acme/rbac",
+                   "adapter": "acme/adapter-1", "isEnabled": True}],
+    "plans": [], "pricings": [],
     "invitations": [], "records": [],
     "sessions": [{"owner": "acme", "name": "bcrypt", "application": "acme-app", "createdTime": CREATED,
                   "sessionId": ["a1b2c3"]}],
