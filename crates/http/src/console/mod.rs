@@ -195,6 +195,27 @@ mod tests {
         }
     }
 
+    /// The webhook page offers exactly the events the server records (issue 16).
+    #[test]
+    fn the_webhook_page_lists_every_event_and_no_other() {
+        let page = ASSETS
+            .iter()
+            .find(|a| a.path == "js/pages/webhooks.js")
+            .unwrap();
+        let text = std::str::from_utf8(page.body).unwrap();
+        let list = text
+            .split("export const EVENTS = [")
+            .nth(1)
+            .and_then(|t| t.split("];").next())
+            .expect("webhooks.js declares EVENTS");
+        let offered: Vec<&str> = list
+            .split(',')
+            .map(|e| e.trim().trim_matches('\''))
+            .filter(|e| !e.is_empty())
+            .collect();
+        assert_eq!(offered, ferrodoor_core::service::audit::EVENTS);
+    }
+
     #[test]
     fn the_page_loads_no_inline_code() {
         let index = ASSETS.iter().find(|a| a.path == "index.html").unwrap();
