@@ -35,6 +35,16 @@ export const EVENTS = [
   'add-webhook',
   'update-webhook',
   'delete-webhook',
+  'add-session',
+  'update-session',
+  'delete-session',
+  'sso-logout',
+  'add-token',
+  'update-token',
+  'delete-token',
+  'add-cert',
+  'update-cert',
+  'delete-cert',
 ];
 
 /** Checkboxes, one per event. */
