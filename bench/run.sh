@@ -12,12 +12,15 @@ out="${BENCH_OUT:-bench-results}"
 mkdir -p "$out"
 
 cargo build --release -p ferrodoor -p ferrodoor-bench
-bench=target/release/ferrodoor-bench
-ls -l target/release/ferrodoor | tee "$out/binary.txt"
-"$bench" suite --out "$out/suite.json" "$@" | tee "$out/suite.md"
+release="${CARGO_TARGET_DIR:-target}/release"
+bench=$release/ferrodoor-bench
+ls -l "$release/ferrodoor" | tee "$out/binary.txt"
+# How busy the machine was: the figures are ratios within this run for that reason.
+{ date -u; uptime; echo "rustc processes: $(pgrep -c rustc || true)"; } | tee "$out/load-before.txt"
+"$bench" suite --bin "$release/ferrodoor" --out "$out/suite.json" "$@" | tee "$out/suite.md"
 # The same with ES256 keys (FERRODOOR_SIGNING_ALGORITHM=ES256), logins only, SQLite.
-"$bench" suite --out "$out/suite-es256.json" --signing-algorithm ES256 --backends sqlite \
-  --scenarios login-new,login-returning "$@" | tee "$out/suite-es256.md"
+"$bench" suite --bin "$release/ferrodoor" --out "$out/suite-es256.json" --signing-algorithm ES256 \
+  --backends sqlite --scenarios login-new,login-returning,client-credentials "$@" | tee "$out/suite-es256.md"
 
 # node's oidc-provider, RS256 JWT access tokens (as Ferrodoor's) and its default opaque ones.
 (cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)
@@ -42,4 +45,5 @@ for format in jwt opaque; do
   kill $pid
   wait $pid 2>/dev/null || true
 done
+{ date -u; uptime; echo "rustc processes: $(pgrep -c rustc || true)"; } | tee "$out/load-after.txt"
 echo "results in $out/"
