@@ -42,7 +42,8 @@ mod tests {
 
     #[test]
     fn reads_utime_and_stime_after_a_name_with_spaces() {
-        let line = "4242 (ferro door) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 77 0 0";
+        let line =
+            "4242 (ferro door) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 77 0 0";
         let expected = 300.0 / ticks_per_second();
         assert_eq!(parse_stat(line), Some(expected));
         assert_eq!(parse_stat("4242 (x) S 1"), None);

@@ -186,14 +186,19 @@ mod tests {
                 s.lock().unwrap().push(batch.len());
                 tokio::task::yield_now().await;
                 let mut t = t.lock().unwrap();
-                Ok(batch.iter().map(|c| t.insert(c.code_hash.clone())).collect())
+                Ok(batch
+                    .iter()
+                    .map(|c| t.insert(c.code_hash.clone()))
+                    .collect())
             }
         }));
         let mut calls = Vec::new();
         for i in 0..40 {
             let q = queue.clone();
             // Every code twice: exactly one of the two may win.
-            calls.push(tokio::spawn(async move { q.claim(claim(&format!("c{}", i / 2))).await }));
+            calls.push(tokio::spawn(async move {
+                q.claim(claim(&format!("c{}", i / 2))).await
+            }));
         }
         let mut wins = 0;
         for c in calls {
@@ -203,7 +208,10 @@ mod tests {
         assert_eq!(taken.lock().unwrap().len(), 20);
         let sizes = sizes.lock().unwrap();
         assert!(sizes.iter().sum::<usize>() <= 40);
-        assert!(sizes.len() < 40, "claims waiting together were batched: {sizes:?}");
+        assert!(
+            sizes.len() < 40,
+            "claims waiting together were batched: {sizes:?}"
+        );
     }
 
     #[tokio::test]

@@ -103,13 +103,23 @@ async fn grouped_claims_win_each_code_once() {
             .claim_wechat_code("wxA", "code-7", 100)
             .await
             .expect("claim")));
-        assert!(env.store.claim_wechat_code("wxB", "code-7", 100).await.expect("claim"));
+        assert!(
+            env.store
+                .claim_wechat_code("wxB", "code-7", 100)
+                .await
+                .expect("claim")
+        );
         // A released claim can be won again through the group.
         committed!(env, |tx| tx
             .release_wechat_code("wxA", "code-7")
             .await
             .expect("release"));
-        assert!(env.store.claim_wechat_code("wxA", "code-7", 100).await.expect("claim"));
+        assert!(
+            env.store
+                .claim_wechat_code("wxA", "code-7", 100)
+                .await
+                .expect("claim")
+        );
     })
     .await;
 }
