@@ -5,19 +5,29 @@
 # Run it on a quiet machine; results go to bench-results/ (JSON and Markdown).
 #   bash bench/run.sh                       # everything, as in BENCHMARKS.md
 #   bash bench/run.sh --requests 500 --runs 1   # a quick look (arguments go to the suite)
+#   BENCH_RELEASE_DIR=/tmp/rel bash bench/run.sh …   # binaries built before, copied to /tmp/rel
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FERRODOOR_TEST_PG_URL="${FERRODOOR_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 out="${BENCH_OUT:-bench-results}"
 mkdir -p "$out"
 
-cargo build --release -p ferrodoor -p ferrodoor-bench
-bench=target/release/ferrodoor-bench
-ls -l target/release/ferrodoor | tee "$out/binary.txt"
-"$bench" suite --out "$out/suite.json" "$@" | tee "$out/suite.md"
+# BENCH_RELEASE_DIR: measure binaries built before (a copy, so a build running meanwhile in
+# the target directory cannot replace them mid-run); otherwise build them now.
+if [ -n "${BENCH_RELEASE_DIR:-}" ]; then
+  release=$BENCH_RELEASE_DIR
+else
+  cargo build --release -p ferrodoor -p ferrodoor-bench
+  release="${CARGO_TARGET_DIR:-target}/release"
+fi
+bench=$release/ferrodoor-bench
+ls -l "$release/ferrodoor" | tee "$out/binary.txt"
+# How busy the machine was: the figures are ratios within this run for that reason.
+{ date -u; uptime; echo "rustc processes: $(pgrep -c rustc || true)"; } | tee "$out/load-before.txt"
+"$bench" suite --bin "$release/ferrodoor" --out "$out/suite.json" "$@" | tee "$out/suite.md"
 # The same with ES256 keys (FERRODOOR_SIGNING_ALGORITHM=ES256), logins only, SQLite.
-"$bench" suite --out "$out/suite-es256.json" --signing-algorithm ES256 --backends sqlite \
-  --scenarios login-new,login-returning "$@" | tee "$out/suite-es256.md"
+"$bench" suite --bin "$release/ferrodoor" --out "$out/suite-es256.json" --signing-algorithm ES256 \
+  --backends sqlite --scenarios login-new,login-returning,client-credentials "$@" | tee "$out/suite-es256.md"
 
 # node's oidc-provider, RS256 JWT access tokens (as Ferrodoor's) and its default opaque ones.
 (cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)
@@ -42,4 +52,5 @@ for format in jwt opaque; do
   kill $pid
   wait $pid 2>/dev/null || true
 done
+{ date -u; uptime; echo "rustc processes: $(pgrep -c rustc || true)"; } | tee "$out/load-after.txt"
 echo "results in $out/"

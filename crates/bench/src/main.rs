@@ -2,6 +2,7 @@
 //! process, over loopback HTTP, against its WeChat emulator — and prints the figures that go
 //! into BENCHMARKS.md. `bench/run.sh` runs everything; see BENCHMARKS.md.
 
+mod cpu;
 mod load;
 mod procs;
 mod report;

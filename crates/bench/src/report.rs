@@ -131,6 +131,7 @@ async fn measure_backend(
         target: &target,
         returning: &returning,
         label: format!("{backend:?}"),
+        server_pid: server.pid(),
     };
     // Untimed: warms connections, caches and the database's pages.
     scenarios::measure(&ctx, Scenario::LoginReturning, 16, 300, 1).await?;
@@ -194,6 +195,11 @@ pub fn markdown(r: &SuiteResults) -> String {
         "| Ferrodoor access token (claims + RS256) | {:.0} |\n",
         s.ferrodoor_access_token_per_second
     );
+    let _ = writeln!(
+        out,
+        "CPU per signature (utime + stime of the signing threads): RS256 {:.3} ms, ES256 {:.4} ms.\n",
+        s.rs256_cpu_ms_per_signature, s.es256_cpu_ms_per_signature
+    );
     let bound = if r.signing_algorithm.eq_ignore_ascii_case("ES256") {
         s.es256_raw_per_second
     } else {
@@ -203,13 +209,14 @@ pub fn markdown(r: &SuiteResults) -> String {
         let _ = writeln!(out, "### {:?}, {} keys\n", b.backend, r.signing_algorithm);
         let _ = writeln!(
             out,
-            "| scenario | c | req/s (spread) | p50 ms | p99 ms | errors | of signing bound |\n|---|---:|---:|---:|---:|---:|---:|"
+            "| scenario | c | req/s (spread) | p50 ms | p99 ms | errors | of signing bound | server CPU ms/req | × one RS256 signature |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for m in &b.measurements {
             let x = &m.summary.median;
+            let cpu = x.server_cpu_ms_per_request.unwrap_or(f64::NAN);
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0} ({:.0}–{:.0}) | {:.2} | {:.2} | {} | {:.0}% |",
+                "| {} | {} | {:.0} ({:.0}–{:.0}) | {:.2} | {:.2} | {} | {:.0}% | {:.3} | {:.2} |",
                 m.scenario.label(),
                 m.concurrency,
                 x.per_second,
@@ -218,7 +225,9 @@ pub fn markdown(r: &SuiteResults) -> String {
                 x.p50_ms,
                 x.p99_ms,
                 x.errors,
-                100.0 * x.per_second / bound
+                100.0 * x.per_second / bound,
+                cpu,
+                cpu / s.rs256_cpu_ms_per_signature
             );
         }
         let _ = writeln!(

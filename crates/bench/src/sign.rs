@@ -25,11 +25,24 @@ pub struct SignBound {
     pub es256_raw_per_second: f64,
     /// `ferrodoor_core::token::sign_access_token` on a mini-program user's claims.
     pub ferrodoor_access_token_per_second: f64,
+    /// CPU time (utime + stime of this process while only the signing threads run) per
+    /// RS256 signature, in milliseconds: what "one signature" means in the server's CPU
+    /// per request, whatever the machine's load.
+    pub rs256_cpu_ms_per_signature: f64,
+    pub es256_cpu_ms_per_signature: f64,
 }
 
-/// Calls `op` on `threads` threads for `duration`; answers calls per second.
-fn per_second(threads: usize, duration: Duration, op: impl Fn() + Send + Sync + 'static) -> f64 {
+/// Calls per second and CPU milliseconds per call.
+struct Rate {
+    per_second: f64,
+    cpu_ms_per_call: f64,
+}
+
+/// Calls `op` on `threads` threads for `duration`; answers calls per second and the
+/// process's CPU time per call.
+fn rate(threads: usize, duration: Duration, op: impl Fn() + Send + Sync + 'static) -> Result<Rate> {
     let op = Arc::new(op);
+    let cpu_before = crate::cpu::cpu_seconds("self")?;
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -51,7 +64,13 @@ fn per_second(threads: usize, duration: Duration, op: impl Fn() + Send + Sync + 
     for h in handles {
         let _ = h.join();
     }
-    count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = crate::cpu::cpu_seconds("self")? - cpu_before;
+    let calls = count.load(Ordering::Relaxed).max(1) as f64;
+    Ok(Rate {
+        per_second: calls / elapsed,
+        cpu_ms_per_call: 1000.0 * cpu / calls,
+    })
 }
 
 fn sample_user() -> User {
@@ -123,12 +142,17 @@ pub fn measure(threads: usize, duration: Duration) -> Result<SignBound> {
         std::hint::black_box(ec.sign(&SystemRandom::new(), &message).is_ok());
     };
 
+    let rs256 = rate(threads, duration, rs256)?;
+    let es256 = rate(threads, duration, es256)?;
+    let token = rate(threads, duration, sign_token)?;
     Ok(SignBound {
         threads,
         seconds: duration.as_secs_f64(),
-        rs256_raw_per_second: per_second(threads, duration, rs256),
-        es256_raw_per_second: per_second(threads, duration, es256),
-        ferrodoor_access_token_per_second: per_second(threads, duration, sign_token),
+        rs256_raw_per_second: rs256.per_second,
+        es256_raw_per_second: es256.per_second,
+        ferrodoor_access_token_per_second: token.per_second,
+        rs256_cpu_ms_per_signature: rs256.cpu_ms_per_call,
+        es256_cpu_ms_per_signature: es256.cpu_ms_per_call,
     })
 }
 

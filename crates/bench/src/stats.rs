@@ -14,6 +14,9 @@ pub struct RunResult {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// The server's CPU time (utime + stime from /proc) over the run divided by the
+    /// successful requests, in milliseconds; None when not measured (another server).
+    pub server_cpu_ms_per_request: Option<f64>,
 }
 
 impl RunResult {
@@ -29,6 +32,7 @@ impl RunResult {
             p50_ms: ms(percentile(&latencies, 0.50)),
             p99_ms: ms(percentile(&latencies, 0.99)),
             max_ms: ms(latencies.last().copied().unwrap_or_default()),
+            server_cpu_ms_per_request: None,
         }
     }
 }
@@ -88,6 +92,7 @@ mod tests {
             p50_ms: per_second,
             p99_ms: 0.0,
             max_ms: 0.0,
+            server_cpu_ms_per_request: None,
         };
         let s = summarize(vec![run(30.0), run(10.0), run(20.0)]).unwrap();
         assert_eq!(s.median.per_second, 20.0);

@@ -137,6 +137,16 @@ pub trait Store: Send + Sync + 'static {
     /// "sqlite" or "postgres".
     fn backend_name(&self) -> &'static str;
 
+    /// Claims a one-time WeChat code (its sha256), committed when this answers: true when
+    /// this call took it, false when it was claimed before (on any node). Concurrent claims
+    /// are committed together (group commit); see `StoreTx::claim_wechat_code`.
+    async fn claim_wechat_code(
+        &self,
+        appid: &str,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<bool>;
+
     async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>>;
     async fn list_organizations(&self, query: &ListQuery) -> StoreResult<Page<Organization>>;
 

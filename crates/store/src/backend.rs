@@ -211,6 +211,26 @@ macro_rules! define_backend {
             pub(crate) writer: sqlx::Pool<Db>,
             /// How long one statement may take before it answers `Unavailable`; None: unbounded.
             pub(crate) statement_timeout: Option<std::time::Duration>,
+            /// `wx.login` code claims, committed in groups (see `crate::claims`).
+            pub(crate) claims: crate::claims::ClaimQueue,
+        }
+
+        /// The task that commits code claims in groups on `writer`.
+        pub(crate) fn claim_queue(
+            writer: sqlx::Pool<Db>,
+            limit: Option<std::time::Duration>,
+        ) -> crate::claims::ClaimQueue {
+            crate::claims::ClaimQueue::start(move |batch| {
+                let writer = writer.clone();
+                async move {
+                    let insert = async {
+                        crate::pool_metrics::note_acquire("transaction", &writer);
+                        let mut c = writer.acquire().await.map_err(crate::error::db_error)?;
+                        q::claim_wechat_codes(&mut c, &batch).await
+                    };
+                    bounded(limit, insert).await
+                }
+            })
         }
 
         impl Backend {
@@ -282,6 +302,20 @@ macro_rules! store_impl {
 
             fn backend_name(&self) -> &'static str {
                 NAME
+            }
+
+            async fn claim_wechat_code(
+                &self,
+                appid: &str,
+                code_hash: &str,
+                expires_at: i64,
+            ) -> StoreResult<bool> {
+                let claim = crate::claims::CodeClaim {
+                    appid: appid.to_string(),
+                    code_hash: code_hash.to_string(),
+                    expires_at,
+                };
+                self.claims.claim(claim).await
             }
 
             async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>> {

@@ -35,6 +35,7 @@ use ferrodoor_core::store::{Store, StoreError, StoreResult};
 pub use pool_metrics::{PoolStats, WAITS as POOL_WAITS_METRIC};
 
 mod backend;
+mod claims;
 mod error;
 mod list;
 mod pool_metrics;

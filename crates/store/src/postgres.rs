@@ -51,6 +51,7 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
         .map_err(db_error)?;
     Ok(Backend {
         reader: pool.clone(),
+        claims: claim_queue(pool.clone(), Some(settings.statement_timeout)),
         writer: pool,
         statement_timeout: Some(settings.statement_timeout),
     })

@@ -345,11 +345,11 @@ impl Core {
         }
         let appid = provider.client_id.as_str();
         let code_hash = hash_secret(code.as_bytes());
-        let mut tx = self.store.begin().await?;
-        let claimed = tx
+        // Committed before WeChat is called, together with the claims of concurrent logins.
+        let claimed = self
+            .store
             .claim_wechat_code(appid, &code_hash, now.unix() + CODE_LIFETIME_SECONDS)
             .await?;
-        tx.commit().await?;
         if !claimed {
             return Err(Error::oauth(
                 Code::InvalidGrant,

@@ -70,6 +70,60 @@ async fn twenty_concurrent_claims_of_one_code_succeed_once() {
     .await;
 }
 
+/// The claims a login makes (`Store::claim_wechat_code`, committed in groups): forty at
+/// once over twenty codes, each code twice, and codes claimed before. Every code is won
+/// exactly once, by the group or by a transaction, whichever came first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grouped_claims_win_each_code_once() {
+    on_both(|env| async move {
+        assert!(committed!(env, |tx| tx
+            .claim_wechat_code("wxA", "code-0", 100)
+            .await
+            .expect("claim")));
+        let barrier = Arc::new(tokio::sync::Barrier::new(40));
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let (store, barrier) = (env.store.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let code = format!("code-{}", i / 2);
+                (i / 2, store.claim_wechat_code("wxA", &code, 100).await)
+            }));
+        }
+        let mut wins = [0; 20];
+        for t in tasks {
+            let (code, won) = t.await.expect("task");
+            wins[code] += usize::from(won.expect("claim"));
+        }
+        // code-0 was taken by the transaction before.
+        assert_eq!(wins[0], 0);
+        assert!(wins[1..].iter().all(|&w| w == 1), "{wins:?}");
+        // Committed: a transaction sees them taken, another appid does not.
+        assert!(!committed!(env, |tx| tx
+            .claim_wechat_code("wxA", "code-7", 100)
+            .await
+            .expect("claim")));
+        assert!(
+            env.store
+                .claim_wechat_code("wxB", "code-7", 100)
+                .await
+                .expect("claim")
+        );
+        // A released claim can be won again through the group.
+        committed!(env, |tx| tx
+            .release_wechat_code("wxA", "code-7")
+            .await
+            .expect("release"));
+        assert!(
+            env.store
+                .claim_wechat_code("wxA", "code-7", 100)
+                .await
+                .expect("claim")
+        );
+    })
+    .await;
+}
+
 /// Fifty logins of one new WeChat identity at once: exactly one links it. On PostgreSQL
 /// the others wait on the unique index and then conflict; on SQLite they queue for the
 /// writer and conflict in turn.

@@ -1,0 +1,225 @@
+//! Group commit of `wx.login` code claims.
+//!
+//! Every mini-program login first claims its code (so that the code reaches WeChat at most
+//! once, on any node) and only then calls WeChat: the claim must be committed before the
+//! call. Alone, each claim is a write transaction of its own, and on SQLite one more turn
+//! at the single writer. Here one task takes every claim waiting at that moment and
+//! inserts them with one multi-row statement (one implicit transaction), then answers each
+//! caller after that commit. A claim is answered `true` only once it is durable exactly as
+//! before; under no load a batch is one claim and costs what it did.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::OnceLock;
+
+use ferrodoor_core::store::{StoreError, StoreResult};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most claims one statement carries (3 bound values each).
+pub(crate) const MAX_BATCH: usize = 64;
+
+/// One code to claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CodeClaim {
+    pub appid: String,
+    pub code_hash: String,
+    pub expires_at: i64,
+}
+
+type Job = (CodeClaim, oneshot::Sender<StoreResult<bool>>);
+
+/// The handle the backend keeps; the task ends when it is dropped.
+pub(crate) struct ClaimQueue {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl ClaimQueue {
+    /// Starts the task that runs `insert` on each batch; `insert` answers, for each claim
+    /// of the batch (all distinct), whether this insert took it.
+    pub(crate) fn start<F, Fut>(insert: F) -> Self
+    where
+        F: Fn(Vec<CodeClaim>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = StoreResult<Vec<bool>>> + Send + 'static,
+    {
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                run_batch(&insert, std::mem::take(&mut batch)).await;
+            }
+        });
+        ClaimQueue { jobs }
+    }
+
+    /// Claims `claim`'s code: true when this call took it, false when it was taken before.
+    pub(crate) async fn claim(&self, claim: CodeClaim) -> StoreResult<bool> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send((claim, reply))
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the code claim was not answered".into()))?
+    }
+}
+
+async fn run_batch<F, Fut>(insert: &F, jobs: Vec<Job>)
+where
+    F: Fn(Vec<CodeClaim>) -> Fut,
+    Fut: Future<Output = StoreResult<Vec<bool>>>,
+{
+    // The same code twice in one batch: the first in the queue is the one that may win.
+    let mut seen = HashSet::with_capacity(jobs.len());
+    let mut claims = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for (claim, reply) in jobs {
+        if seen.insert((claim.appid.clone(), claim.code_hash.clone())) {
+            claims.push(claim);
+            replies.push(reply);
+        } else {
+            let _ = reply.send(Ok(false));
+        }
+    }
+    match insert(claims).await {
+        Ok(won) if won.len() == replies.len() => {
+            for (reply, won) in replies.into_iter().zip(won) {
+                let _ = reply.send(Ok(won));
+            }
+        }
+        Ok(_) => {
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Other(
+                    "a code claim batch answered the wrong number of rows".into(),
+                )));
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                let _ = reply.send(Err(same_error(&e)));
+            }
+        }
+    }
+}
+
+fn same_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
+        StoreError::Reference(m) => StoreError::Reference(m.clone()),
+        StoreError::Invalid(m) => StoreError::Invalid(m.clone()),
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Other(m) => StoreError::Other(m.clone()),
+    }
+}
+
+/// `INSERT … VALUES ($1, $2, $3), … ON CONFLICT DO NOTHING RETURNING code_hash, appid` for
+/// `n` claims (1 ≤ n ≤ [`MAX_BATCH`]); the same text for both backends. Built once per size,
+/// so each is a cached prepared statement on every connection.
+pub(crate) fn insert_sql(n: usize) -> &'static str {
+    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        (1..=MAX_BATCH)
+            .map(|n| {
+                let rows: Vec<String> = (0..n)
+                    .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                    .collect();
+                format!(
+                    "INSERT INTO wechat_code_claims (appid, code_hash, expires_at) VALUES {} \
+                     ON CONFLICT (appid, code_hash) DO NOTHING RETURNING appid, code_hash",
+                    rows.join(", ")
+                )
+            })
+            .collect()
+    });
+    &texts[n.clamp(1, MAX_BATCH) - 1]
+}
+
+/// For each claim, whether `(appid, code_hash)` is among the inserted rows.
+pub(crate) fn won(claims: &[CodeClaim], inserted: &[(String, String)]) -> Vec<bool> {
+    let inserted: HashSet<(&str, &str)> = inserted
+        .iter()
+        .map(|(a, h)| (a.as_str(), h.as_str()))
+        .collect();
+    claims
+        .iter()
+        .map(|c| inserted.contains(&(c.appid.as_str(), c.code_hash.as_str())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn claim(code: &str) -> CodeClaim {
+        CodeClaim {
+            appid: "wx".into(),
+            code_hash: code.into(),
+            expires_at: 10,
+        }
+    }
+
+    #[test]
+    fn one_statement_text_per_batch_size() {
+        assert_eq!(
+            insert_sql(2),
+            "INSERT INTO wechat_code_claims (appid, code_hash, expires_at) VALUES ($1, $2, $3), \
+             ($4, $5, $6) ON CONFLICT (appid, code_hash) DO NOTHING RETURNING appid, code_hash"
+        );
+        assert!(insert_sql(MAX_BATCH).ends_with("($190, $191, $192) ON CONFLICT (appid, code_hash) DO NOTHING RETURNING appid, code_hash"));
+    }
+
+    #[test]
+    fn a_claim_wins_only_when_its_row_was_inserted() {
+        let claims = [claim("a"), claim("b")];
+        let inserted = [("wx".to_string(), "b".to_string())];
+        assert_eq!(won(&claims, &inserted), [false, true]);
+    }
+
+    #[tokio::test]
+    async fn concurrent_claims_share_batches_and_duplicates_lose() {
+        let taken = Arc::new(Mutex::new(HashSet::<String>::new()));
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let (t, s) = (taken.clone(), sizes.clone());
+        let queue = Arc::new(ClaimQueue::start(move |batch: Vec<CodeClaim>| {
+            let (t, s) = (t.clone(), s.clone());
+            async move {
+                s.lock().unwrap().push(batch.len());
+                tokio::task::yield_now().await;
+                let mut t = t.lock().unwrap();
+                Ok(batch
+                    .iter()
+                    .map(|c| t.insert(c.code_hash.clone()))
+                    .collect())
+            }
+        }));
+        let mut calls = Vec::new();
+        for i in 0..40 {
+            let q = queue.clone();
+            // Every code twice: exactly one of the two may win.
+            calls.push(tokio::spawn(async move {
+                q.claim(claim(&format!("c{}", i / 2))).await
+            }));
+        }
+        let mut wins = 0;
+        for c in calls {
+            wins += usize::from(c.await.unwrap().unwrap());
+        }
+        assert_eq!(wins, 20);
+        assert_eq!(taken.lock().unwrap().len(), 20);
+        let sizes = sizes.lock().unwrap();
+        assert!(sizes.iter().sum::<usize>() <= 40);
+        assert!(
+            sizes.len() < 40,
+            "claims waiting together were batched: {sizes:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_fails_every_claim_in_it() {
+        let queue = ClaimQueue::start(|_batch: Vec<CodeClaim>| async {
+            Err(StoreError::Unavailable("down".into()))
+        });
+        let err = queue.claim(claim("x")).await.unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(m) if m == "down"));
+    }
+}
