@@ -198,6 +198,8 @@ pub trait AuthzObject:
     const KIND: crate::store::AuthzKind;
     /// Casdoor's name of the kind in messages ("role", "permission", …).
     const NOUN: &'static str;
+    /// The record actions (events) of adding, updating and deleting one: `add-role`, ….
+    const ACTIONS: [&'static str; 3];
     /// The JSON fields a body may set.
     const FIELDS: &'static [&'static str];
     /// Fields Casdoor's clients send that Ferrodoor does not keep.
@@ -220,6 +222,8 @@ macro_rules! authz_object {
         impl AuthzObject for $t {
             const KIND: crate::store::AuthzKind = crate::store::AuthzKind::$kind;
             const NOUN: &'static str = $noun;
+            const ACTIONS: [&'static str; 3] =
+                [concat!("add-", $noun), concat!("update-", $noun), concat!("delete-", $noun)];
             const FIELDS: &'static [&'static str] = &[$($f),*];
             const IGNORED: &'static [&'static str] = &[$($i),*];
             fn owner(&self) -> &str {

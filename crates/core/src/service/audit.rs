@@ -93,6 +93,31 @@ pub const EVENTS: &[&str] = &[
     "add-cert",
     "update-cert",
     "delete-cert",
+    // Authorization objects and an enforcer's own policies (issue 12)
+    "add-model",
+    "update-model",
+    "delete-model",
+    "add-adapter",
+    "update-adapter",
+    "delete-adapter",
+    "add-enforcer",
+    "update-enforcer",
+    "delete-enforcer",
+    "add-permission",
+    "update-permission",
+    "delete-permission",
+    "add-role",
+    "update-role",
+    "delete-role",
+    "add-group",
+    "update-group",
+    "delete-group",
+    "add-policy",
+    "update-policy",
+    "remove-policy",
+    // WeChat business-domain verification files (issue 14)
+    "upload-verification-file",
+    "delete-verification-file",
 ];
 
 /// What happened, to whom, by whom.

@@ -6,6 +6,7 @@ use std::any::Any;
 
 use serde_json::Value;
 
+use super::audit::Event;
 use super::{Core, ListParams};
 use crate::authz::{Principal, authz_list_scope, require_can_manage_authz};
 use crate::clock::Now;
@@ -165,6 +166,8 @@ impl Core {
             .await
             .map_err(already_exists(&obj))?;
         tx.bump_authz_version().await?;
+        let event = Event::by(who, T::ACTIONS[0], obj.owner(), obj.id());
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(masked(obj))
     }
@@ -207,6 +210,10 @@ impl Core {
             .await
             .map_err(already_exists(&updated))?;
         tx.bump_authz_version().await?;
+        if affected {
+            let event = Event::by(who, T::ACTIONS[1], owner, updated.id());
+            self.record(&mut *tx, event, now).await?;
+        }
         tx.commit().await?;
         Ok(affected)
     }
@@ -216,12 +223,15 @@ impl Core {
         who: &Principal,
         owner: &str,
         name: &str,
+        now: Now,
     ) -> Result<bool> {
         require_can_manage_authz(who, owner)?;
         let mut tx = self.store.begin().await?;
         let affected = tx.delete_authz(T::KIND, owner, name).await?;
         if affected {
             tx.bump_authz_version().await?;
+            let event = Event::by(who, T::ACTIONS[2], owner, format!("{owner}/{name}"));
+            self.record(&mut *tx, event, now).await?;
         }
         tx.commit().await?;
         Ok(affected)

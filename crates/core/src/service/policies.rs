@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Core;
+use super::audit::Event;
 use super::manage_authz::{from_record, to_record};
 use crate::authz::{Principal, grants_read_target, require_can_manage_authz};
+use crate::clock::Now;
 use crate::entity::{AuthzObject, Enforcer, Permission, split_id};
 use crate::error::{Error, Result};
 use crate::store::{AuthzKind, ListQuery};
@@ -125,6 +127,17 @@ enum Change {
     Remove(Vec<String>),
 }
 
+impl Change {
+    /// The record's action (Casdoor's endpoint names).
+    fn action(&self) -> &'static str {
+        match self {
+            Change::Add(_) => "add-policy",
+            Change::Update(..) => "update-policy",
+            Change::Remove(_) => "remove-policy",
+        }
+    }
+}
+
 impl Core {
     /// `get-policies?id=`: every rule of the enforcer, numbered from 1.
     pub async fn get_policies(&self, who: &Principal, id: &str) -> Result<Vec<CasbinRule>> {
@@ -154,14 +167,26 @@ impl Core {
     }
 
     /// `add-policy?id=` with one CasbinRule; false when the enforcer already holds it.
-    pub async fn add_policy(&self, who: &Principal, id: &str, body: &Value) -> Result<bool> {
+    pub async fn add_policy(
+        &self,
+        who: &Principal,
+        id: &str,
+        body: &Value,
+        now: Now,
+    ) -> Result<bool> {
         let rule: CasbinRule = parse(body, "the body must be a policy")?;
-        self.change_rules(who, id, Change::Add(rule.tagged()?))
+        self.change_rules(who, id, Change::Add(rule.tagged()?), now)
             .await
     }
 
     /// `update-policy?id=` with `[old, new]`; false when the old one is not its own.
-    pub async fn update_policy(&self, who: &Principal, id: &str, body: &Value) -> Result<bool> {
+    pub async fn update_policy(
+        &self,
+        who: &Principal,
+        id: &str,
+        body: &Value,
+        now: Now,
+    ) -> Result<bool> {
         let rules: Vec<CasbinRule> = parse(body, "the body must be [old policy, new policy]")?;
         let [old, new] = rules.as_slice() else {
             return Err(Error::invalid("the body must be [old policy, new policy]"));
@@ -169,14 +194,20 @@ impl Core {
         if old.ptype != new.ptype {
             return Err(Error::invalid("the old and new policy must have one Ptype"));
         }
-        self.change_rules(who, id, Change::Update(old.tagged()?, new.tagged()?))
+        self.change_rules(who, id, Change::Update(old.tagged()?, new.tagged()?), now)
             .await
     }
 
     /// `remove-policy?id=` with one CasbinRule; false when the enforcer does not hold it.
-    pub async fn remove_policy(&self, who: &Principal, id: &str, body: &Value) -> Result<bool> {
+    pub async fn remove_policy(
+        &self,
+        who: &Principal,
+        id: &str,
+        body: &Value,
+        now: Now,
+    ) -> Result<bool> {
         let rule: CasbinRule = parse(body, "the body must be a policy")?;
-        self.change_rules(who, id, Change::Remove(rule.tagged()?))
+        self.change_rules(who, id, Change::Remove(rule.tagged()?), now)
             .await
     }
 
@@ -191,7 +222,14 @@ impl Core {
         from_record(record)
     }
 
-    async fn change_rules(&self, who: &Principal, id: &str, change: Change) -> Result<bool> {
+    async fn change_rules(
+        &self,
+        who: &Principal,
+        id: &str,
+        change: Change,
+        now: Now,
+    ) -> Result<bool> {
+        let action = change.action();
         // The permissions' rules are read first (they are not changed here); the
         // enforcer's own rules are changed under its row lock.
         let mut current = self.enforcer_for(who, id).await?;
@@ -255,6 +293,8 @@ impl Core {
         tx.update_authz(AuthzKind::Enforcer, owner, name, &to_record(&enforcer)?)
             .await?;
         tx.bump_authz_version().await?;
+        let event = Event::by(who, action, owner, format!("{owner}/{name}"));
+        self.record(&mut *tx, event, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -73,7 +73,9 @@ pub async fn delete<T: AuthzObject>(
 ) -> Result<Envelope, ApiError> {
     let (owner, name) = target(&qs, &body)?;
     Ok(Envelope::affected(
-        s.core.delete_authz::<T>(&who, &owner, &name).await?,
+        s.core
+            .delete_authz::<T>(&who, &owner, &name, Now::wall_clock())
+            .await?,
     ))
 }
 

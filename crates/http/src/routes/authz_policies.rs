@@ -1,6 +1,7 @@
 //! Casdoor's policy endpoints on an enforcer and its Casbin helper reads of a user.
 
 use axum::extract::State;
+use ferrodoor_core::clock::Now;
 use serde::Deserialize;
 
 use ferrodoor_core::service::group_tree::GroupList;
@@ -48,7 +49,9 @@ pub async fn add_policy(
     JsonBody(body): JsonBody,
 ) -> Result<Envelope, ApiError> {
     Ok(Envelope::affected(
-        s.core.add_policy(&who, &enforcer_id(&qs)?, &body).await?,
+        s.core
+            .add_policy(&who, &enforcer_id(&qs)?, &body, Now::wall_clock())
+            .await?,
     ))
 }
 
@@ -61,7 +64,7 @@ pub async fn update_policy(
 ) -> Result<Envelope, ApiError> {
     Ok(Envelope::affected(
         s.core
-            .update_policy(&who, &enforcer_id(&qs)?, &body)
+            .update_policy(&who, &enforcer_id(&qs)?, &body, Now::wall_clock())
             .await?,
     ))
 }
@@ -74,7 +77,7 @@ pub async fn remove_policy(
 ) -> Result<Envelope, ApiError> {
     Ok(Envelope::affected(
         s.core
-            .remove_policy(&who, &enforcer_id(&qs)?, &body)
+            .remove_policy(&who, &enforcer_id(&qs)?, &body, Now::wall_clock())
             .await?,
     ))
 }

@@ -218,6 +218,37 @@ on_both_backends!(roles_groups_and_permissions_answer_enforce_at_once, |kit| {
     kit.post("/api/batch-enforce?owner=acme", json!({"a": 1}), &app)
         .await
         .error(400);
+
+    // Every write above is an audit record of acme's, naming the object (issue 16: every
+    // management write is recorded, in its transaction).
+    let records = kit
+        .get(
+            "/api/get-records?organization=acme&pageSize=200",
+            &kit.admin,
+        )
+        .await;
+    let list = records.ok().as_array().unwrap().clone();
+    for (action, object) in [
+        ("add-model", "acme/rbac"),
+        ("add-role", "acme/reader"),
+        ("add-role", "acme/junior"),
+        ("add-permission", "acme/read-docs"),
+        ("update-role", "acme/reader"),
+        ("delete-permission", "acme/read-docs"),
+    ] {
+        assert!(
+            list.iter()
+                .any(|r| r["action"] == action && r["object"] == object),
+            "no {action} record of {object}: {}",
+            records.text
+        );
+    }
+    // The refused model (400) changed nothing and is not recorded as a change.
+    assert!(
+        !list
+            .iter()
+            .any(|r| r["action"] == "add-model" && r["object"] == "acme/bad")
+    );
 });
 
 on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {

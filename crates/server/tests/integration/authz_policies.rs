@@ -112,6 +112,16 @@ on_both_backends!(policy_endpoints_and_helper_reads, |kit| {
         )
         .await;
     assert_eq!(again.ok(), "Unaffected");
+    // The change is recorded once, against the enforcer; the repeat changed nothing.
+    let recorded = kit
+        .get(
+            "/api/get-records?organization=acme&field=action&value=add-policy",
+            &kit.admin,
+        )
+        .await;
+    let recorded = recorded.ok().as_array().unwrap().clone();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0]["object"], "acme/e");
     let filtered = kit
         .post(
             "/api/get-filtered-policies?id=acme/e",
