@@ -29,6 +29,10 @@ ls -l "$release/ferrodoor" | tee "$out/binary.txt"
 "$bench" suite --bin "$release/ferrodoor" --out "$out/suite-es256.json" --signing-algorithm ES256 \
   --backends sqlite --scenarios login-new,login-returning,client-credentials "$@" | tee "$out/suite-es256.md"
 
+# Authorization (issue 12): enforce next to get-account on a 10,000-policy permission
+# (1,000 users x 10 resources), and the enforcer's rebuild after a change.
+"$bench" authz --bin "$release/ferrodoor" --out "$out/authz.json" "$@" | tee "$out/authz.md"
+
 # node's oidc-provider, RS256 JWT access tokens (as Ferrodoor's) and its default opaque ones.
 (cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)
 requests="${OIDC_PROVIDER_REQUESTS:-2000}"

@@ -2,6 +2,7 @@
 //! process, over loopback HTTP, against its WeChat emulator — and prints the figures that go
 //! into BENCHMARKS.md. `bench/run.sh` runs everything; see BENCHMARKS.md.
 
+mod authz;
 mod cpu;
 mod load;
 mod procs;
@@ -29,6 +30,9 @@ enum Command {
     /// Everything: the signing bound, then every scenario on each database at each
     /// concurrency, memory and start-up times. Writes JSON to --out, Markdown to stdout.
     Suite(SuiteArgs),
+    /// Enforce next to get-account on a 10,000-policy permission, and the enforcer's
+    /// rebuild time after a change (issue 12). Writes JSON to --out, Markdown to stdout.
+    Authz(authz::AuthzArgs),
     /// Only the signing bound.
     Sign {
         #[arg(long, default_value_t = 3.0)]
@@ -102,6 +106,15 @@ async fn main() -> Result<()> {
             std::fs::write(&args.out, serde_json::to_string_pretty(&results)?)
                 .with_context(|| format!("writing {}", args.out.display()))?;
             print!("{}", report::markdown(&results));
+            eprintln!("JSON written to {}", args.out.display());
+        }
+        Command::Authz(mut args) => {
+            args.bin = std::fs::canonicalize(&args.bin)
+                .with_context(|| format!("{}: build it first", args.bin.display()))?;
+            let results = authz::run(&args).await?;
+            std::fs::write(&args.out, serde_json::to_string_pretty(&results)?)
+                .with_context(|| format!("writing {}", args.out.display()))?;
+            print!("{}", authz::markdown(&results));
             eprintln!("JSON written to {}", args.out.display());
         }
         Command::Sign { seconds } => {

@@ -89,12 +89,11 @@ pub async fn suite(args: &SuiteArgs) -> Result<SuiteResults> {
     })
 }
 
-async fn measure_backend(
-    args: &SuiteArgs,
+/// A fresh database of `backend`: its URL, and the PostgreSQL test database to drop after.
+pub async fn database(
     backend: Backend,
     dir: &std::path::Path,
-    emulator: &str,
-) -> Result<BackendResults> {
+) -> Result<(String, Option<ferrodoor_store::testdb::TestDb>)> {
     let pg = match backend {
         Backend::Postgres => Some(
             ferrodoor_store::testdb::TestDb::postgres()
@@ -107,6 +106,16 @@ async fn measure_backend(
         Some(db) => db.url().to_string(),
         None => format!("sqlite://{}/bench.db", dir.display()),
     };
+    Ok((url, pg))
+}
+
+async fn measure_backend(
+    args: &SuiteArgs,
+    backend: Backend,
+    dir: &std::path::Path,
+    emulator: &str,
+) -> Result<BackendResults> {
+    let (url, pg) = database(backend, dir).await?;
     let start = || {
         procs::server(
             &args.bin,

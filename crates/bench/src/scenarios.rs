@@ -165,24 +165,8 @@ pub async fn measure(
     let mut results: Vec<RunResult> = Vec::with_capacity(runs);
     for run in 0..runs {
         let prepared = prepare(ctx, scenario, requests, run + concurrency * 1000).await?;
-        let pid = ctx.server_pid.map(|p| p.to_string());
-        let cpu_before = pid.as_deref().map(crate::cpu::cpu_seconds).transpose()?;
-        let mut result = load::run(prepared, concurrency).await;
-        if let (Some(pid), Some(before)) = (pid.as_deref(), cpu_before) {
-            let used = crate::cpu::cpu_seconds(pid)? - before;
-            result.server_cpu_ms_per_request = Some(1000.0 * used / result.requests.max(1) as f64);
-        }
-        println!(
-            "  {:<36} c={:<3} run {}: {:>8.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:>5.2} ms/req  errors {}",
-            scenario.label(),
-            concurrency,
-            run + 1,
-            result.per_second,
-            result.p50_ms,
-            result.p99_ms,
-            result.server_cpu_ms_per_request.unwrap_or(f64::NAN),
-            result.errors
-        );
+        let result =
+            timed_run(ctx.server_pid, scenario.label(), concurrency, run, prepared).await?;
         results.push(result);
     }
     let summary = summarize(results).ok_or_else(|| anyhow::anyhow!("no runs"))?;
@@ -191,4 +175,34 @@ pub async fn measure(
         concurrency,
         summary,
     })
+}
+
+/// One timed run of prepared requests, with the server's CPU time per request (when its
+/// pid is known); prints a line about it.
+pub async fn timed_run(
+    server_pid: Option<u32>,
+    label: &str,
+    concurrency: usize,
+    run: usize,
+    prepared: Vec<Prepared>,
+) -> Result<RunResult> {
+    let pid = server_pid.map(|p| p.to_string());
+    let cpu_before = pid.as_deref().map(crate::cpu::cpu_seconds).transpose()?;
+    let mut result = load::run(prepared, concurrency).await;
+    if let (Some(pid), Some(before)) = (pid.as_deref(), cpu_before) {
+        let used = crate::cpu::cpu_seconds(pid)? - before;
+        result.server_cpu_ms_per_request = Some(1000.0 * used / result.requests.max(1) as f64);
+    }
+    println!(
+        "  {:<36} c={:<3} run {}: {:>8.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:>5.2} ms/req  errors {}",
+        label,
+        concurrency,
+        run + 1,
+        result.per_second,
+        result.p50_ms,
+        result.p99_ms,
+        result.server_cpu_ms_per_request.unwrap_or(f64::NAN),
+        result.errors
+    );
+    Ok(result)
 }
