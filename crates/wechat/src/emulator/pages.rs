@@ -157,8 +157,8 @@ async fn qrconnect_agree(
 
 /// WxLogin's iframe: the scan is sent without leaving the frame (its sandbox has no
 /// `allow-forms`), then the top window (or, `self_redirect=true`, the frame) goes on.
-const JSSDK_SCRIPT: &str = r#"<script>(function(){var f=document.querySelector("form");
-f.addEventListener("submit",function(e){e.preventDefault();
+const JSSDK_SCRIPT: &str = r#"<script>(function(){var f=document.querySelector("form"),b=f.querySelector("button");
+b.type="button";b.addEventListener("click",function(){if(!f.reportValidity()){return;}
 fetch(f.action,{method:"POST",body:new URLSearchParams(new FormData(f))}).then(function(r){return r.json();}).then(function(b){
 var self=new URLSearchParams(location.search).get("self_redirect")==="true";(self?window:window.top).location.href=b.location;});});})();</script>"#;
 
