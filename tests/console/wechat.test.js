@@ -249,6 +249,53 @@ for (const backend of backends) {
       await again.context().close();
     });
 
+    test('embedded QR (WxLogin) on the sign-in page: scanning in the iframe signs the top page in, the same user as the button', async () => {
+      assert.ok(alice, 'the QR test signed Alice up');
+      const count = await users();
+      const page = await newPage();
+      const response = await openSignIn(page);
+      // Exactly the configured WeChat origin may be framed (the emulator's here).
+      const csp = response.headers()['content-security-policy'];
+      assert.ok(csp.endsWith(`; frame-src ${emulator.base}`), csp);
+      const iframe = page.locator('iframe[title="WeChat QR sign-in"]');
+      const src = new URL(await iframe.getAttribute('src'));
+      assert.equal(src.origin + src.pathname, `${emulator.base}/connect/qrconnect`);
+      assert.equal(src.searchParams.get('appid'), WEB.appid);
+      assert.equal(src.searchParams.get('scope'), 'snsapi_login');
+      assert.equal(src.searchParams.get('login_type'), 'jssdk');
+      assert.equal(src.searchParams.get('self_redirect'), 'false');
+      assert.equal(src.searchParams.get('redirect_uri'), `${nodeA.base}/login/wechat/callback`);
+      const frame = page.frameLocator('iframe[title="WeChat QR sign-in"]');
+      await frame.getByLabel(/Scan as/).waitFor();
+      await shot(page, '02b-embedded-qr');
+      await frame.getByLabel(/Scan as/).fill('alice');
+      await frame.getByRole('button', { name: 'Scan and agree' }).click();
+      // The frame sent the TOP window through the callback to the relying party.
+      assert.equal(await signedInAs(page), alice);
+      assert.equal(await users(), count);
+
+      // The same state from another browser (its own sign-in page open, or none): refused.
+      for (const ownPage of [true, false]) {
+        const other = await newPage();
+        if (ownPage) await openSignIn(other);
+        await other.goto(src.href);
+        await other.getByLabel(/Scan as/).fill('alice');
+        await other.getByRole('button', { name: 'Scan and agree' }).click();
+        await other.waitForURL((url) => url.href.startsWith(`${nodeA.base}/login/wechat/callback?`));
+        await other.getByRole('heading', { name: 'Cannot sign in' }).waitFor();
+        assert.match(await other.locator('.error').textContent(), /not started in this browser/);
+        await other.context().close();
+      }
+      await page.context().close();
+
+      // Inside WeChat's browser nothing is embedded (there is nothing to scan).
+      const phone = await newPage(WECHAT_UA);
+      const inWeChat = await openSignIn(phone);
+      assert.equal(await phone.locator('iframe').count(), 0);
+      assert.ok(!inWeChat.headers()['content-security-policy'].includes('frame-src'));
+      await phone.context().close();
+    });
+
     test('the same person in the Official Account page (WeChat browser) and the mini program is one user', async () => {
       assert.ok(alice, 'the QR test signed Alice up');
       const count = await users();

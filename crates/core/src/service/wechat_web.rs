@@ -22,6 +22,9 @@ use crate::service::WeChatSession;
 use crate::store::WeChatLookup;
 use crate::token::random_token;
 
+mod embedded;
+pub use embedded::EmbeddedQr;
+
 /// How long a started sign-in may take (WeChat's own codes live 5–10 minutes).
 const ATTEMPT_SECONDS: i64 = 600;
 /// The path WeChat redirects back to (its domain must be the one registered with WeChat).
@@ -295,6 +298,23 @@ impl Core {
         scope: &str,
         now: Now,
     ) -> Result<WebLoginStart> {
+        let (attempt, cookie) = self.sealed_attempt(request, provider, channel, scope, now)?;
+        Ok(WebLoginStart {
+            location: self.wechat_page_url(&attempt),
+            cookie,
+            max_age: ATTEMPT_SECONDS,
+        })
+    }
+
+    /// A new attempt and its sealed cookie.
+    fn sealed_attempt(
+        &self,
+        request: AuthorizeRequest,
+        provider: &Provider,
+        channel: Channel,
+        scope: &str,
+        now: Now,
+    ) -> Result<(Attempt, String)> {
         let state = random_token(16);
         let appid = match channel {
             Channel::Website => &provider.client_id,
@@ -312,29 +332,33 @@ impl Core {
         let json = serde_json::to_string(&attempt)
             .map_err(|e| Error::Internal(format!("sign-in attempt: {e}")))?;
         let cookie = self.sealer.seal(&json)?;
-        Ok(WebLoginStart {
-            location: self.wechat_page_url(&attempt, &state),
-            cookie,
-            max_age: ATTEMPT_SECONDS,
-        })
+        Ok((attempt, cookie))
     }
 
     /// WeChat's page, its parameters in the order WeChat checks.
-    fn wechat_page_url(&self, attempt: &Attempt, state: &str) -> String {
+    fn wechat_page_url(&self, attempt: &Attempt) -> String {
         let path = match attempt.channel {
             Channel::Website => "connect/qrconnect",
             Channel::OfficialAccount => "connect/oauth2/authorize",
         };
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         format!(
             "{}/{path}?appid={}&redirect_uri={}&response_type=code&scope={}&state={}#wechat_redirect",
             self.config.wechat_open_base.trim_end_matches('/'),
             enc(&attempt.appid),
-            enc(&format!("{}{WECHAT_CALLBACK_PATH}", self.config.issuer)),
+            enc(&self.wechat_callback_url()),
             attempt.scope,
-            enc(state),
+            enc(&attempt.state),
         )
     }
+
+    fn wechat_callback_url(&self) -> String {
+        format!("{}{WECHAT_CALLBACK_PATH}", self.config.issuer)
+    }
+}
+
+/// URL-encodes one query value.
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A failed code exchange on the hosted page: WeChat's verdict in the person's words.

@@ -3,13 +3,15 @@
 //! web-view and in any browser.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use ferrodoor_core::Error;
 use ferrodoor_core::clock::Now;
+use ferrodoor_core::entity::Application;
 use ferrodoor_core::entity::ProviderKind;
 use ferrodoor_core::service::SignInButton;
 use ferrodoor_core::service::oauth::{AuthorizeError, AuthorizeRequest};
+use ferrodoor_core::service::wechat_web::EmbeddedQr;
 
 use crate::AppState;
 use crate::error::{ApiError, page_error};
@@ -81,6 +83,7 @@ impl AuthorizeQs {
 /// A browser page: even a malformed query string is answered in HTML.
 pub async fn authorize_page(
     State(s): State<AppState>,
+    headers: HeaderMap,
     qs: Result<Q<AuthorizeQs>, ApiError>,
 ) -> Response {
     let qs = match qs {
@@ -89,15 +92,13 @@ pub async fn authorize_page(
         Err(e) => return e.into_response(),
     };
     match s.core.check_authorize_request(&qs.request()).await {
-        Ok(app) => {
-            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
-            page(StatusCode::OK, &qs, &app_title(&app), &buttons, None)
-        }
+        Ok(app) => sign_in_page(&s, &headers, &qs, &app, StatusCode::OK, None).await,
         Err(e) => authorize_error(e),
     }
 }
 
 pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Response {
+    let headers = req.headers().clone();
     let body = match read_body(req, &s).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -124,19 +125,12 @@ pub async fn authorize_submit(State(s): State<AppState>, req: Request) -> Respon
     match signed_in {
         Ok(location) => Redirect::to(&location).into_response(),
         Err(Error::Unauthenticated(m) | Error::Forbidden(m) | Error::Invalid(m)) => {
-            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
-            page(
-                StatusCode::UNAUTHORIZED,
-                &qs,
-                &app_title(&app),
-                &buttons,
-                Some(&m),
-            )
+            let status = StatusCode::UNAUTHORIZED;
+            sign_in_page(&s, &headers, &qs, &app, status, Some(&m)).await
         }
         Err(e @ Error::TooManyAttempts { .. }) => {
             let (status, msg, wait) = page_error(&e);
-            let buttons = s.core.sign_in_buttons(&app).await.unwrap_or_default();
-            let page = page(status, &qs, &app_title(&app), &buttons, Some(&msg));
+            let page = sign_in_page(&s, &headers, &qs, &app, status, Some(&msg)).await;
             with_retry_after(page, wait)
         }
         Err(e) => failure_page(&e),
@@ -212,14 +206,18 @@ input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #bbb;borde
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1a7f37;color:#fff;font-size:1rem}\
 .error{color:#b42318;background:#fef3f2;padding:.6rem;border-radius:6px}\
 .providers{margin:0 0 1rem}.provider{display:block;text-align:center;margin:.5rem 0;padding:.65rem;border:1px solid #1a7f37;border-radius:6px;color:#1a7f37;text-decoration:none}\
-.status{font-size:1.05rem}";
+.status{font-size:1.05rem}.wxlogin{text-align:center;margin:0 0 1rem}";
+
+/// The hosted pages' Content-Security-Policy (the sign-in page adds WeChat's `frame-src`).
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
 pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
     let mut res = (status, Html(body)).into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(CSP),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -230,11 +228,42 @@ pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
     res
 }
 
+/// The sign-in page of `app`: its provider buttons and, next to them, WeChat's embedded QR
+/// (whose attempt cookie the page sets; it is the button flow's, see `wechat_web`).
+async fn sign_in_page(
+    s: &AppState,
+    headers: &HeaderMap,
+    qs: &AuthorizeQs,
+    app: &Application,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Response {
+    let buttons = s.core.sign_in_buttons(app).await.unwrap_or_default();
+    let in_wechat = super::wechat_web::user_agent(headers).contains("MicroMessenger");
+    let qr = s
+        .core
+        .embedded_wechat_qr(app, &qs.request(), &buttons, in_wechat, Now::wall_clock())
+        .await
+        .unwrap_or_default();
+    let mut response = page(status, qs, &app_title(app), &buttons, qr.as_ref(), error);
+    if let Some(qr) = qr {
+        let csp = format!("{CSP}; frame-src {}", qr.origin);
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        super::wechat_web::set_cookie(s, &mut response, &qr.start.cookie, qr.start.max_age);
+    }
+    response
+}
+
 fn page(
     status: StatusCode,
     qs: &AuthorizeQs,
     title: &str,
     buttons: &[SignInButton],
+    qr: Option<&EmbeddedQr>,
     error: Option<&str>,
 ) -> Response {
     let request = qs.request_query();
@@ -281,9 +310,18 @@ fn page(
     let error = error
         .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
         .unwrap_or_default();
+    // WxLogin's iframe, as wxLogin.js makes it: WeChat's page may navigate the top window.
+    let qr = qr
+        .map(|qr| {
+            format!(
+                "<div class=\"wxlogin\"><iframe title=\"WeChat QR sign-in\" src=\"{}\" width=\"300\" height=\"400\" frameborder=\"0\" scrolling=\"no\" sandbox=\"allow-scripts allow-top-navigation allow-same-origin\"></iframe></div>",
+                escape(&qr.start.location)
+            )
+        })
+        .unwrap_or_default();
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>Sign in to {t}</title><style>{STYLE}</style></head><body><main><h1>Sign in to {t}</h1>{error}{buttons}\
+<title>Sign in to {t}</title><style>{STYLE}</style></head><body><main><h1>Sign in to {t}</h1>{error}{buttons}{qr}\
 <form method=\"post\" action=\"/login/oauth/authorize\">{hidden}\
 <label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{u}\">\
 <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\

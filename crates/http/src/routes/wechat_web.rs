@@ -77,7 +77,7 @@ fn to_wechat(s: &AppState, start: &WebLoginStart) -> Response {
 
 /// `SameSite=Lax`: WeChat's redirect back is a cross-site top-level GET, which must carry
 /// it; nothing else cross-site does.
-fn set_cookie(s: &AppState, response: &mut Response, value: &str, max_age: i64) {
+pub(crate) fn set_cookie(s: &AppState, response: &mut Response, value: &str, max_age: i64) {
     let cookie = SignInCookie {
         name: WEB_LOGIN_COOKIE,
         path: "/login/wechat",

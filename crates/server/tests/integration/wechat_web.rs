@@ -460,3 +460,119 @@ on_both_backends!(
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 );
+
+/// The sign-in page as `ua` sees it: (CSP, the embedded QR's iframe `src`, the cookie set).
+async fn sign_in_page(
+    kit: &Kit,
+    site: &Site,
+    ua: &str,
+) -> (String, Option<String>, Option<String>) {
+    let res = no_redirects()
+        .get(kit.url(&format!(
+            "/login/oauth/authorize?client_id={}&response_type=code&redirect_uri={REDIRECT}&scope=openid&state=rp-state",
+            site.client_id
+        )))
+        .header(USER_AGENT, ua)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let header = |name| {
+        res.headers()
+            .get(name)
+            .map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_string())
+    };
+    let csp = header(reqwest::header::CONTENT_SECURITY_POLICY).unwrap();
+    let cookie = header(SET_COOKIE).map(|c| c.split(';').next().unwrap().to_string());
+    let text = res.text().await.unwrap();
+    let src = text.split("<iframe ").nth(1).map(|tag| {
+        let src = tag
+            .split("src=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        src.replace("&amp;", "&")
+    });
+    (csp, src, cookie)
+}
+
+on_both_backends!(
+    the_embedded_qr_is_the_button_flow_bound_to_the_browser,
+    |kit| {
+        let site = setup(kit, APP4, allowed()).await;
+        let open = kit
+            .settings
+            .wechat_open_base
+            .trim_end_matches('/')
+            .to_string();
+        let (csp, src, cookie) = sign_in_page(kit, &site, DESKTOP_UA).await;
+        // Exactly the configured WeChat origin may be framed; nothing else is loosened.
+        assert!(csp.ends_with(&format!("; frame-src {open}")), "{csp}");
+        assert!(csp.starts_with("default-src 'none';"), "{csp}");
+        let src = src.expect("no embedded QR on the page");
+        let expected = format!(
+            "{open}/connect/qrconnect?appid={}&scope=snsapi_login&redirect_uri={}&state=",
+            APP2.0,
+            url::form_urlencoded::byte_serialize(kit.url("/login/wechat/callback").as_bytes())
+                .collect::<String>()
+        );
+        assert!(src.starts_with(&expected), "{src}");
+        assert!(
+            src.contains("&login_type=jssdk&self_redirect=false&"),
+            "{src}"
+        );
+        let state = param(&src, "state").unwrap();
+        let cookie = cookie.expect("no attempt cookie");
+        assert!(cookie.starts_with("ferrodoor_wechat_login="), "{cookie}");
+
+        // Another browser (none, or with its own page's cookie) cannot finish this state.
+        let code = kit
+            .emulator
+            .web_code(APP2.0, "alice", WebScope::Login, false)
+            .unwrap();
+        let mut stranger = Browser::new(DESKTOP_UA);
+        let Step::Refused(status, _) = stranger.callback(kit, &code, &state).await else {
+            panic!("a browser without the cookie finished the sign-in")
+        };
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (_, _, other_cookie) = sign_in_page(kit, &site, DESKTOP_UA).await;
+        stranger.cookie = other_cookie;
+        let Step::Refused(status, _) = stranger.callback(kit, &code, &state).await else {
+            panic!("another browser's cookie finished the sign-in")
+        };
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(kit.user_count("test").await, 0);
+
+        // The browser that showed the QR signs in, as the same user as via the button.
+        let mut browser = Browser::new(DESKTOP_UA);
+        browser.cookie = Some(cookie);
+        let code = kit
+            .emulator
+            .web_code(APP2.0, "alice", WebScope::Login, false)
+            .unwrap();
+        let Step::Done(rp_code) = browser.callback(kit, &code, &state).await else {
+            panic!("the browser that showed the QR was refused")
+        };
+        let embedded = account_of(kit, &site, &rp_code).await;
+        assert_eq!(qr_sign_in(kit, &site, "alice").await, embedded);
+        assert_eq!(kit.user_count("test").await, 1);
+
+        // Inside WeChat's browser there is nothing to scan: no iframe, no frame-src.
+        let (csp, src, _) = sign_in_page(kit, &site, WECHAT_UA).await;
+        assert_eq!(src, None);
+        assert!(!csp.contains("frame-src"), "{csp}");
+    }
+);
+
+on_both_backends!(
+    the_embedded_qr_follows_the_providers_sign_in_switch,
+    |kit| {
+        let site = setup(kit, APP4, json!({"canSignUp": true, "canSignIn": false})).await;
+        let (csp, src, cookie) = sign_in_page(kit, &site, DESKTOP_UA).await;
+        assert_eq!(src, None);
+        assert_eq!(cookie, None);
+        assert!(!csp.contains("frame-src"), "{csp}");
+    }
+);

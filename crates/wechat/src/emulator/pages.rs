@@ -4,6 +4,9 @@
 //! - `GET /connect/qrconnect?appid&redirect_uri&response_type=code&scope=snsapi_login&state`:
 //!   the website QR page. Its form ("Scan as", a person's name) stands for scanning the QR
 //!   with that person's WeChat and agreeing; it redirects to `redirect_uri?code&state`.
+//!   With `login_type=jssdk` (the iframe `WxLogin` makes; no `response_type`) the form
+//!   is sent by the page's script and, unless `self_redirect=true`, the TOP window goes
+//!   to `redirect_uri?code&state`, as WeChat's embedded QR does.
 //! - `GET /connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope=snsapi_base|snsapi_userinfo&state`:
 //!   the Official Account page, only inside WeChat (user agent with `MicroMessenger`). The
 //!   browser's WeChat user is the `emulator_wechat_user` cookie (set by the form the first
@@ -52,6 +55,10 @@ pub(super) struct SignInRequest {
     state: String,
     user: String,
     snapshot: String,
+    /// `jssdk`: the page is WxLogin's iframe.
+    login_type: String,
+    /// `true`: the iframe itself goes to `redirect_uri` (else the top window).
+    self_redirect: String,
 }
 
 impl SignInRequest {
@@ -60,7 +67,7 @@ impl SignInRequest {
         if !emulator.lock().world.knows_app(&self.appid) {
             return Err("appid 参数错误 (unknown appid)".into());
         }
-        if self.response_type != "code" {
+        if self.response_type != "code" && !self.jssdk() {
             return Err("response_type 参数错误 (must be code)".into());
         }
         let scope = WebScope::parse(&self.scope)
@@ -72,7 +79,12 @@ impl SignInRequest {
         }
     }
 
-    /// The redirect back to the site with a fresh code.
+    fn jssdk(&self) -> bool {
+        self.login_type == "jssdk"
+    }
+
+    /// The redirect back to the site with a fresh code (for WxLogin's iframe, whose script
+    /// navigates itself: `{"location"}`).
     fn redirect(&self, emulator: &Emulator, scope: WebScope, user: &str) -> Response {
         let code = match emulator.web_code(&self.appid, user, scope, !self.snapshot.is_empty()) {
             Ok(code) => code,
@@ -84,6 +96,9 @@ impl SignInRequest {
         url.query_pairs_mut()
             .append_pair("code", &code)
             .append_pair("state", &self.state);
+        if self.jssdk() {
+            return axum::Json(json!({ "location": url.as_str() })).into_response();
+        }
         Redirect::to(url.as_str()).into_response()
     }
 
@@ -95,6 +110,8 @@ impl SignInRequest {
             ("response_type", &self.response_type),
             ("scope", &self.scope),
             ("state", &self.state),
+            ("login_type", &self.login_type),
+            ("self_redirect", &self.self_redirect),
         ]
         .iter()
         .map(|(k, v)| {
@@ -120,9 +137,10 @@ async fn qrconnect_page(
 <form method=\"post\" action=\"/connect/qrconnect\">{hidden}\
 <label for=\"user\">Scan as (emulator: the person holding the phone)</label>\
 <input id=\"user\" name=\"user\" required>\
-<button type=\"submit\">Scan and agree</button></form>",
+<button type=\"submit\">Scan and agree</button></form>{script}",
         appid = escape(&request.appid),
         hidden = request.hidden(),
+        script = if request.jssdk() { JSSDK_SCRIPT } else { "" },
     );
     page(StatusCode::OK, "WeChat QR sign-in", &body)
 }
@@ -136,6 +154,13 @@ async fn qrconnect_agree(
         Err(e) => page(StatusCode::BAD_REQUEST, "WeChat", &escape(&e)),
     }
 }
+
+/// WxLogin's iframe: the scan is sent without leaving the frame (its sandbox has no
+/// `allow-forms`), then the top window (or, `self_redirect=true`, the frame) goes on.
+const JSSDK_SCRIPT: &str = r#"<script>(function(){var f=document.querySelector("form"),b=f.querySelector("button");
+b.type="button";b.addEventListener("click",function(){if(!f.reportValidity()){return;}
+fetch(f.action,{method:"POST",body:new URLSearchParams(new FormData(f))}).then(function(r){return r.json();}).then(function(b){
+var self=new URLSearchParams(location.search).get("self_redirect")==="true";(self?window:window.top).location.href=b.location;});});})();</script>"#;
 
 const OFFICIAL_ACCOUNT_SCOPES: &[WebScope] = &[WebScope::Base, WebScope::UserInfo];
 
