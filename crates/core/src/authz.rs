@@ -344,13 +344,10 @@ pub fn require_can_answer_scan<'a>(
     Ok(user)
 }
 
-/// A provider's business-domain verification file (`verification_files`): managed by whoever
-/// manages the provider: the global admins for a global provider (owner `admin`), else the
-/// admins of its organization. Reading what is served needs nothing (WeChat fetches it).
-pub fn require_can_manage_verification_file(
-    principal: &Principal,
-    provider_owner: &str,
-) -> Result<()> {
+/// A provider, and its business-domain verification file (`verification_files`): the global
+/// admins for a global provider (owner `admin`), else the admins of its organization.
+/// Reading a served verification file needs nothing (WeChat fetches it).
+pub fn require_can_manage_provider(principal: &Principal, provider_owner: &str) -> Result<()> {
     if provider_owner == crate::entity::GLOBAL_OWNER {
         require_global_admin(principal)
     } else {
@@ -532,10 +529,10 @@ mod tests {
     }
 
     /// IDOR: another organization's admin, a plain user, an organization admin on a global
-    /// provider, an application: all refused.
+    /// provider: all refused (for the provider and its verification file alike).
     #[test]
-    fn verification_files_belong_to_whoever_manages_the_provider() {
-        let f = require_can_manage_verification_file;
+    fn providers_and_their_verification_files_belong_to_their_managers() {
+        let f = require_can_manage_provider;
         assert!(f(&user("built-in", "admin", true), "admin").is_ok());
         assert!(f(&user("built-in", "admin", true), "acme").is_ok());
         assert!(f(&user("acme", "boss", true), "acme").is_ok());

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::audit::Event;
 use super::{Core, ListParams};
-use crate::authz::{AdminScope, Principal, require_admin_of};
+use crate::authz::{AdminScope, Principal, require_admin_of, require_can_manage_provider};
 use crate::clock::Now;
 use crate::entity::{GLOBAL_OWNER, MASK, Provider, validate_name};
 use crate::error::{Error, Result};
@@ -20,15 +20,6 @@ pub const PROVIDER_LIST_FIELDS: &[&str] = &[
     "type",
     "owner",
 ];
-
-/// Global providers (owner `admin`) belong to the global admins.
-fn require_can_manage(who: &Principal, owner: &str) -> Result<()> {
-    if owner == GLOBAL_OWNER {
-        crate::authz::require_global_admin(who)
-    } else {
-        require_admin_of(who, owner)
-    }
-}
 
 /// Global providers' records belong to the built-in organization.
 pub(crate) fn provider_org(p: &Provider) -> &str {
@@ -102,7 +93,7 @@ impl Core {
         if p.owner.is_empty() {
             p.owner = GLOBAL_OWNER.into();
         }
-        require_can_manage(who, &p.owner)?;
+        require_can_manage_provider(who, &p.owner)?;
         validate_name("provider", &p.name)?;
         if p.type_.is_empty() {
             return Err(Error::invalid(
@@ -146,7 +137,7 @@ impl Core {
             .get_provider_for_update(name)
             .await?
             .ok_or_else(|| Error::not_found(format!("provider {name} not found")))?;
-        require_can_manage(who, &current.owner)?;
+        require_can_manage_provider(who, &current.owner)?;
         let mut updated: Provider = fields::merge(&current, map, Provider::FIELDS)?;
         if updated.name != current.name || updated.created_time != current.created_time {
             return Err(Error::invalid(
@@ -154,7 +145,7 @@ impl Core {
             ));
         }
         if updated.owner != current.owner {
-            require_can_manage(who, &updated.owner)?;
+            require_can_manage_provider(who, &updated.owner)?;
         }
         // `***` (what every answer shows) and an empty value both keep the stored secret.
         if updated.client_secret == MASK || updated.client_secret.is_empty() {
@@ -183,7 +174,7 @@ impl Core {
         let Some(current) = tx.get_provider_for_update(name).await? else {
             return Ok(false);
         };
-        require_can_manage(who, &current.owner)?;
+        require_can_manage_provider(who, &current.owner)?;
         let affected = tx.delete_provider(name).await?;
         let event = Event::by(
             who,

@@ -6,7 +6,7 @@
 use super::Core;
 use super::audit::Event;
 use super::manage_providers::{provider_id, provider_org};
-use crate::authz::{Principal, require_can_manage_verification_file};
+use crate::authz::{Principal, require_can_manage_provider};
 use crate::clock::Now;
 use crate::entity::{Provider, ProviderKind, VerificationFile};
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ impl Core {
         provider: &str,
     ) -> Result<Option<VerificationFile>> {
         let p = self.provider_of_file(provider).await?;
-        require_can_manage_verification_file(who, &p.owner)?;
+        require_can_manage_provider(who, &p.owner)?;
         Ok(self.store.get_verification_file(&p.name).await?)
     }
 
@@ -35,7 +35,7 @@ impl Core {
         now: Now,
     ) -> Result<VerificationFile> {
         let p = self.provider_of_file(provider).await?;
-        require_can_manage_verification_file(who, &p.owner)?;
+        require_can_manage_provider(who, &p.owner)?;
         if !matches!(
             p.kind(),
             ProviderKind::WeChatMiniProgram | ProviderKind::WeChatWeb
@@ -88,7 +88,7 @@ impl Core {
         now: Now,
     ) -> Result<bool> {
         let p = self.provider_of_file(provider).await?;
-        require_can_manage_verification_file(who, &p.owner)?;
+        require_can_manage_provider(who, &p.owner)?;
         let mut tx = self.store.begin().await?;
         let deleted = tx.delete_verification_file(&p.name).await?;
         if deleted {
