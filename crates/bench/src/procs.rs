@@ -18,8 +18,10 @@ impl Process {
         self.child.id()
     }
 
-    /// Resident memory now (`VmRSS`) and at its highest (`VmHWM`), in KiB.
-    pub fn memory_kib(&self) -> Result<(u64, u64)> {
+    /// Resident memory now (`VmRSS`), at its highest (`VmHWM`) and the anonymous part of
+    /// now (`RssAnon`: what the process allocated, not the code and data mapped from its
+    /// file), in KiB.
+    pub fn memory_kib(&self) -> Result<(u64, u64, u64)> {
         let pid = self.pid().context("process has exited")?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         let field = |name: &str| -> Result<u64> {
@@ -30,7 +32,7 @@ impl Process {
             let value = line[name.len()..].trim().trim_end_matches("kB").trim();
             Ok(value.parse()?)
         };
-        Ok((field("VmRSS:")?, field("VmHWM:")?))
+        Ok((field("VmRSS:")?, field("VmHWM:")?, field("RssAnon:")?))
     }
 
     /// SIGTERM, as an operator would stop it (callgrind writes its profile then), and

@@ -19,5 +19,6 @@ pub mod service;
 pub mod store;
 pub mod telemetry;
 pub mod token;
+pub mod versioned;
 
 pub use error::{Error, OAuthError, OAuthErrorCode};

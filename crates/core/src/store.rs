@@ -242,6 +242,9 @@ pub trait Store: Send + Sync + 'static {
     /// Grows with every change to an authorization object or a user's groups, so every
     /// node can tell whether its enforcers are still current.
     async fn authz_version(&self) -> StoreResult<i64>;
+    /// Grows with every write to an organization, application, provider, certificate or
+    /// webhook (in that write's transaction): what lets nodes keep those in memory.
+    async fn config_version(&self) -> StoreResult<i64>;
     async fn get_record(&self, name: &str) -> StoreResult<Option<Record>>;
     /// `organization`: only that organization's records.
     async fn list_records(

@@ -179,6 +179,7 @@ macro_rules! define_backend {
             crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
             crate::tables::authz::authz_queries!();
+            crate::tables::config_version::config_version_queries!();
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
             crate::tables::verification_files::verification_file_queries!();
@@ -246,6 +247,15 @@ macro_rules! define_backend {
 
         /// A transaction and its statements' bound; dropping it without `commit` rolls it back.
         pub(crate) struct Tx(sqlx::Transaction<'static, Db>, Option<std::time::Duration>);
+
+        impl Tx {
+            /// Every write to an object nodes cache (the `config_version` row) moves the version
+            /// in the same transaction, so no node can keep serving the old object once
+            /// the change is committed.
+            async fn config_changed(&mut self) -> StoreResult<()> {
+                bounded(self.1, q::bump_config_version(&mut self.0)).await
+            }
+        }
 
         /// Bounds one statement on the client side too: a database that stopped answering
         /// (connection open, nothing comes back) cannot hold a request longer than this.
@@ -598,6 +608,14 @@ macro_rules! store_impl {
                 .await
             }
 
+            async fn config_version(&self) -> StoreResult<i64> {
+                bounded(
+                    self.statement_timeout,
+                    q::config_version(&mut *self.read().await?),
+                )
+                .await
+            }
+
             async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {
                 bounded(
                     self.statement_timeout,
@@ -755,15 +773,21 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_organization(&mut self, org: &Organization) -> StoreResult<()> {
-                bounded(self.1, q::insert::<OrganizationRow>(&mut self.0, org)).await
+                let done = bounded(self.1, q::insert::<OrganizationRow>(&mut self.0, org)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn update_organization(&mut self, org: &Organization) -> StoreResult<bool> {
-                bounded(self.1, q::update::<OrganizationRow>(&mut self.0, org)).await
+                let done = bounded(self.1, q::update::<OrganizationRow>(&mut self.0, org)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn delete_organization(&mut self, name: &str) -> StoreResult<bool> {
-                bounded(self.1, q::delete_organization(&mut self.0, name)).await
+                let done = bounded(self.1, q::delete_organization(&mut self.0, name)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn get_application(&mut self, name: &str) -> StoreResult<Option<Application>> {
@@ -793,15 +817,21 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_application(&mut self, app: &Application) -> StoreResult<()> {
-                bounded(self.1, q::insert::<ApplicationRow>(&mut self.0, app)).await
+                let done = bounded(self.1, q::insert::<ApplicationRow>(&mut self.0, app)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn update_application(&mut self, app: &Application) -> StoreResult<bool> {
-                bounded(self.1, q::update::<ApplicationRow>(&mut self.0, app)).await
+                let done = bounded(self.1, q::update::<ApplicationRow>(&mut self.0, app)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn delete_application(&mut self, name: &str) -> StoreResult<bool> {
-                bounded(self.1, q::delete::<ApplicationRow>(&mut self.0, name)).await
+                let done = bounded(self.1, q::delete::<ApplicationRow>(&mut self.0, name)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn get_provider(&mut self, name: &str) -> StoreResult<Option<Provider>> {
@@ -816,15 +846,21 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_provider(&mut self, provider: &Provider) -> StoreResult<()> {
-                bounded(self.1, q::insert::<ProviderRow>(&mut self.0, provider)).await
+                let done = bounded(self.1, q::insert::<ProviderRow>(&mut self.0, provider)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn update_provider(&mut self, provider: &Provider) -> StoreResult<bool> {
-                bounded(self.1, q::update::<ProviderRow>(&mut self.0, provider)).await
+                let done = bounded(self.1, q::update::<ProviderRow>(&mut self.0, provider)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn delete_provider(&mut self, name: &str) -> StoreResult<bool> {
-                bounded(self.1, q::delete::<ProviderRow>(&mut self.0, name)).await
+                let done = bounded(self.1, q::delete::<ProviderRow>(&mut self.0, name)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn get_user(&mut self, owner: &str, name: &str) -> StoreResult<Option<User>> {
@@ -947,11 +983,15 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_cert(&mut self, cert: &Cert) -> StoreResult<()> {
-                bounded(self.1, q::insert::<CertRow>(&mut self.0, cert)).await
+                let done = bounded(self.1, q::insert::<CertRow>(&mut self.0, cert)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn update_cert(&mut self, cert: &Cert) -> StoreResult<bool> {
-                bounded(self.1, q::update::<CertRow>(&mut self.0, cert)).await
+                let done = bounded(self.1, q::update::<CertRow>(&mut self.0, cert)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn get_token(&mut self, name: &str) -> StoreResult<Option<Token>> {
@@ -1251,15 +1291,21 @@ macro_rules! store_tx_impl {
             }
 
             async fn insert_webhook(&mut self, webhook: &Webhook) -> StoreResult<()> {
-                bounded(self.1, q::insert::<WebhookRow>(&mut self.0, webhook)).await
+                let done = bounded(self.1, q::insert::<WebhookRow>(&mut self.0, webhook)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn update_webhook(&mut self, webhook: &Webhook) -> StoreResult<bool> {
-                bounded(self.1, q::update::<WebhookRow>(&mut self.0, webhook)).await
+                let done = bounded(self.1, q::update::<WebhookRow>(&mut self.0, webhook)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn delete_webhook(&mut self, owner: &str, name: &str) -> StoreResult<bool> {
-                bounded(self.1, q::delete_webhook(&mut self.0, owner, name)).await
+                let done = bounded(self.1, q::delete_webhook(&mut self.0, owner, name)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn insert_webhook_delivery(
@@ -1347,7 +1393,9 @@ macro_rules! store_tx_impl {
             }
 
             async fn delete_cert(&mut self, name: &str) -> StoreResult<bool> {
-                bounded(self.1, q::delete::<CertRow>(&mut self.0, name)).await
+                let done = bounded(self.1, q::delete::<CertRow>(&mut self.0, name)).await?;
+                self.config_changed().await?;
+                Ok(done)
             }
 
             async fn applications_using_cert(&mut self, cert: &str) -> StoreResult<Vec<String>> {

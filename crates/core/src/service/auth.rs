@@ -84,7 +84,11 @@ impl Core {
         client_id: &str,
         client_secret: &str,
     ) -> Result<Application> {
-        let app = self.store.get_application_by_client_id(client_id).await?;
+        let app = self
+            .objects()
+            .await?
+            .application_by_client_id(client_id)
+            .await?;
         match app {
             Some(app) if secrets_match(client_secret, &app.client_secret) => Ok(app),
             _ => Err(Error::Unauthenticated(

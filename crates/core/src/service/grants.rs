@@ -108,13 +108,7 @@ impl Core {
     }
 
     pub(crate) async fn application_by_client_id(&self, client_id: &str) -> Result<Application> {
-        if client_id.is_empty() {
-            return Err(Error::oauth(Code::InvalidClient, "client_id is required"));
-        }
-        self.store
-            .get_application_by_client_id(client_id)
-            .await?
-            .ok_or_else(|| Error::oauth(Code::InvalidClient, "client_id is invalid"))
+        self.objects().await?.client(client_id).await
     }
 
     /// A confidential client: the secret must match.

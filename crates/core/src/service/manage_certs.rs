@@ -216,9 +216,9 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
-        if let Ok(mut keys) = self.keys.write() {
-            keys.remove(name);
-        }
+        // The deletion moved the config version: read it now, so this node drops the key at
+        // once rather than within the version's age.
+        self.objects().await?;
         Ok(affected)
     }
 }

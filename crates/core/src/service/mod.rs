@@ -18,6 +18,7 @@ mod manage_organizations;
 mod manage_providers;
 mod manage_users;
 pub mod oauth;
+mod objects;
 mod oidc;
 pub mod signin_limit;
 mod verification_files;
@@ -38,8 +39,7 @@ pub mod group_tree;
 mod init_authz;
 pub mod policies;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::entity::{Application, BUILT_IN_CERT};
 use crate::error::{Error, Result};
@@ -116,13 +116,15 @@ pub struct Core {
     config: CoreConfig,
     passwords: PasswordHasher,
     sealer: crate::seal::Sealer,
-    /// Loaded signing keys by certificate name; certificates change rarely and a miss
-    /// reloads from the store, so every node learns new keys by itself.
-    keys: RwLock<HashMap<String, Arc<SigningKey>>>,
+    /// Loaded signing keys by certificate name, by config version (certificates change
+    /// rarely; a rotated or deleted one is seen by every node, see [`Core::key`]).
+    keys: crate::versioned::VersionedMap<Arc<SigningKey>>,
     /// Built casbin enforcers, dropped whenever the stored authorization version moves.
     enforcers: crate::enforcement::EnforcerCache,
     /// Organizations' roles and permissions for a user's grants, by authorization version.
     org_grants: user_grants::OrgGrantsCache,
+    /// Organizations, applications and providers, by config version.
+    objects: objects::ObjectCache,
 }
 
 impl Core {
@@ -137,9 +139,10 @@ impl Core {
             passwords: PasswordHasher::new(config.password_hash_concurrency)?,
             sealer: crate::seal::Sealer::new(&config.secret_key.0)?,
             config,
-            keys: RwLock::new(HashMap::new()),
+            keys: crate::versioned::VersionedMap::new(64),
             enforcers: crate::enforcement::EnforcerCache::default(),
             org_grants: user_grants::OrgGrantsCache::default(),
+            objects: objects::ObjectCache::default(),
         })
     }
 
@@ -151,10 +154,14 @@ impl Core {
         &self.store
     }
 
-    /// The key of certificate `name`, loaded once.
+    /// The key of certificate `name`, loaded once per config version. Verifying a token
+    /// reads no version of its own: it uses the newest this node has seen, read at most
+    /// [`objects::KEY_VERSION_AGE`] ago, so a certificate rotated or deleted on another node
+    /// stops verifying here within that bound.
     async fn key(&self, name: &str) -> Result<Arc<SigningKey>> {
-        if let Some(key) = self.keys.read().map_err(poisoned)?.get(name) {
-            return Ok(key.clone());
+        let version = self.recent_config_version().await?;
+        if let Some(key) = self.keys.get(version, name) {
+            return Ok(key);
         }
         let cert = self
             .store
@@ -162,10 +169,7 @@ impl Core {
             .await?
             .ok_or_else(|| Error::Unauthenticated(format!("unknown signing key {name}")))?;
         let key = Arc::new(SigningKey::from_cert(&cert)?);
-        self.keys
-            .write()
-            .map_err(poisoned)?
-            .insert(name.to_string(), key.clone());
+        self.keys.put(version, name, key.clone());
         Ok(key)
     }
 
@@ -184,10 +188,6 @@ impl Core {
             other => other,
         })
     }
-}
-
-fn poisoned<T>(_: T) -> Error {
-    Error::Internal("key cache lock poisoned".into())
 }
 
 impl Core {

@@ -14,9 +14,7 @@ use super::Core;
 use super::audit::Event;
 use super::grants::{PendingToken, TokenParams, TokenResponse, WECHAT_MINIPROGRAM_TAG};
 use crate::clock::Now;
-use crate::entity::{
-    Application, IdentityEvent, Organization, Provider, ProviderKind, User, WeChatIdentity,
-};
+use crate::entity::{Application, IdentityEvent, Organization, Provider, User, WeChatIdentity};
 use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
 use crate::seal::Secret;
 use crate::store::{StoreError, WeChatLookup};
@@ -258,17 +256,7 @@ pub(crate) enum Finished {
 impl Core {
     /// The first provider of the application that is a WeChat Mini Program.
     pub(crate) async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
-        for item in &app.providers {
-            if let Some(p) = self.store.get_provider(&item.name).await?
-                && p.kind() == ProviderKind::WeChatMiniProgram
-            {
-                return Ok(p);
-            }
-        }
-        Err(Error::oauth(
-            Code::UnauthorizedClient,
-            "the application does not support WeChat Mini Program login: add a provider of type WeChatMiniProgram to it",
-        ))
+        self.objects().await?.miniprogram_provider(app).await
     }
 
     pub(crate) async fn wechat_miniprogram_login(
@@ -276,17 +264,17 @@ impl Core {
         params: &TokenParams,
         now: Now,
     ) -> Result<TokenResponse> {
-        let app = self.application_by_client_id(&params.client_id).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(&params.client_id).await?;
         let MiniProgramLogin {
             code,
             nickname,
             avatar,
             phone_code,
         } = MiniProgramLogin::from_params(params)?;
-        let provider = self.miniprogram_provider(&app).await?;
-        let org = self
-            .store
-            .get_organization(&app.organization)
+        let provider = objects.miniprogram_provider(&app).await?;
+        let org = objects
+            .organization(&app.organization)
             .await?
             .ok_or_else(|| {
                 Error::Internal(format!("application {} has no organization", app.name))

@@ -239,7 +239,7 @@ async fn sign_in_page(
     error: Option<&str>,
 ) -> Response {
     let buttons = s.core.sign_in_buttons(app).await.unwrap_or_default();
-    let in_wechat = super::wechat_web::user_agent(headers).contains("MicroMessenger");
+    let in_wechat = super::wechat_web::inside_wechat(headers);
     let qr = s
         .core
         .embedded_wechat_qr(app, &qs.request(), &buttons, in_wechat, Now::wall_clock())

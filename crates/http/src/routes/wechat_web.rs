@@ -24,7 +24,7 @@ pub async fn start(
         Err(ApiError::Http(status, msg)) => return error_page(status, &msg),
         Err(e) => return e.into_response(),
     };
-    let in_wechat = user_agent(&headers).contains("MicroMessenger");
+    let in_wechat = inside_wechat(&headers);
     match s
         .core
         .start_wechat_web_login(&qs.request(), &qs.provider, in_wechat, Now::wall_clock())
@@ -114,6 +114,12 @@ pub(crate) fn user_agent(headers: &HeaderMap) -> &str {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
+}
+
+/// WeChat's in-app browser says so in its user agent: there, sign-in goes through the
+/// Official Account's page instead of a QR code.
+pub(crate) fn inside_wechat(headers: &HeaderMap) -> bool {
+    user_agent(headers).contains("MicroMessenger")
 }
 
 /// The value of cookie `name`, if the browser sent it.

@@ -265,6 +265,117 @@ async fn a_grant_changed_on_one_node_is_seen_by_the_next_enforce_on_the_other() 
     kit.stop().await;
 }
 
+/// Applications, providers and organizations are cached per node; every request that uses
+/// them compares the database's config version first, so a change made through node A is
+/// seen by the very next request on node B (bound: zero, for one single-row read).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_application_changed_on_one_node_is_seen_by_the_next_login_on_the_other() {
+    let Some((kit, node_b)) = two_nodes().await else {
+        return;
+    };
+    let base_b = format!("http://{}", node_b.addr);
+    let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
+    let login_b = |person: &str| {
+        let code = kit.wx_login(APP1.0, person);
+        let http = kit.http.clone();
+        let url = format!("{base_b}{TOKEN}");
+        let client_id = client_id.clone();
+        async move {
+            let form = [
+                ("tag", "wechat_miniprogram"),
+                ("client_id", client_id.as_str()),
+                ("code", code.as_str()),
+            ];
+            Kit::answer(http.post(url).form(&form).send().await.unwrap()).await
+        }
+    };
+    let update_app = |body: serde_json::Value| {
+        let kit = &kit;
+        async move {
+            kit.post(
+                "/api/update-application?id=admin/app-mini",
+                body,
+                &kit.admin,
+            )
+            .await
+            .ok();
+        }
+    };
+    // Node B reads and keeps the application, its provider and its organization.
+    assert!(login_b("ann").await.body["access_token"].is_string());
+    assert!(login_b("ann").await.body["access_token"].is_string());
+
+    update_app(json!({"providers": []})).await;
+    let refused = login_b("ann").await.error(400);
+    assert!(refused.contains("WeChatMiniProgram"), "{refused}");
+
+    update_app(json!({"providers": [{"owner": "admin", "name": "provider-app-mini", "canSignUp": false, "canSignIn": true}]})).await;
+    let refused = login_b("bob").await.error(400);
+    assert!(refused.contains("signing up"), "{refused}");
+    assert!(login_b("ann").await.body["access_token"].is_string());
+
+    // The provider's AppSecret changes on node A: node B sends the new one to WeChat,
+    // which refuses it (the emulator knows the old one only).
+    kit.post(
+        "/api/update-provider?id=admin/provider-app-mini",
+        json!({"clientSecret": "not-the-appsecret"}),
+        &kit.admin,
+    )
+    .await
+    .ok();
+    assert_ne!(login_b("ann").await.status, StatusCode::OK);
+    node_b.stop().await.unwrap();
+    kit.stop().await;
+}
+
+/// A token verifies on every node while its certificate exists; deleted on node A, the
+/// certificate stops verifying on node B within the config version's age (one second).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_certificate_deleted_on_one_node_stops_verifying_on_the_other() {
+    let Some((kit, node_b)) = two_nodes().await else {
+        return;
+    };
+    let base_b = format!("http://{}", node_b.addr);
+    let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
+    let cert = json!({"owner": "admin", "name": "cert-old", "displayName": "old", "cryptoAlgorithm": "RS256", "privateKey": ""});
+    kit.post("/api/add-cert", cert, &kit.admin).await.ok();
+    let use_cert = |name: &'static str| {
+        let kit = &kit;
+        async move {
+            kit.post(
+                "/api/update-application?id=admin/app-mini",
+                json!({"cert": name}),
+                &kit.admin,
+            )
+            .await
+            .ok();
+        }
+    };
+    use_cert("cert-old").await;
+    let code = kit.wx_login(APP1.0, "ann");
+    let login = kit
+        .miniprogram_login(TOKEN, &client_id, &code, "", "")
+        .await;
+    let token = login.body["access_token"].as_str().unwrap().to_string();
+    let account_at_b = || {
+        let request = kit
+            .http
+            .get(format!("{base_b}/api/get-account"))
+            .bearer_auth(&token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(account_at_b().await, StatusCode::OK);
+
+    use_cert("cert-built-in").await;
+    kit.post("/api/delete-cert?id=admin/cert-old", json!({}), &kit.admin)
+        .await
+        .ok();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(account_at_b().await, StatusCode::UNAUTHORIZED);
+    node_b.stop().await.unwrap();
+    kit.stop().await;
+}
+
 fn secret_key(kit: &Kit) -> [u8; 32] {
     kit.settings.resolve_secret_key().unwrap()
 }

@@ -71,6 +71,7 @@ pub(crate) mod authorization_codes;
 pub(crate) mod authz;
 pub(crate) mod casdoor_sessions;
 pub(crate) mod certs;
+pub(crate) mod config_version;
 pub(crate) mod identity_events;
 pub(crate) mod organizations;
 pub(crate) mod providers;

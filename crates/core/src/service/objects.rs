@@ -1,0 +1,154 @@
+//! Organizations, applications and providers kept in memory between requests.
+//!
+//! Freshness: every write to them (and to certificates and webhooks) moves the stored
+//! config version in the writing transaction (the store does it, so no use case can forget
+//! it). A request that needs them reads that version once — one indexed single-row read
+//! instead of a read and decode per object — so the very next request on ANY node sees a
+//! committed change (bound: zero; cost: one read per request).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::entity::{Application, Organization, Provider, ProviderKind};
+use crate::error::{Error, OAuthErrorCode as Code, Result};
+use crate::store::StoreResult;
+use crate::versioned::VersionedMap;
+
+use super::Core;
+
+/// Past this many cached objects of one kind the cache starts over (a caller guessing
+/// client ids reads the store but does not fill the cache: misses are not kept).
+const MAX_OBJECTS: usize = 4096;
+
+/// How old the config version may be when a token is verified (which reads none itself).
+pub(crate) const KEY_VERSION_AGE: Duration = Duration::from_secs(1);
+
+pub(crate) struct ObjectCache {
+    applications_by_client_id: VersionedMap<Application>,
+    providers: VersionedMap<Provider>,
+    organizations: VersionedMap<Organization>,
+    /// The newest config version this node has read, and when.
+    newest: Mutex<Option<(i64, Instant)>>,
+}
+
+impl Default for ObjectCache {
+    fn default() -> Self {
+        ObjectCache {
+            applications_by_client_id: VersionedMap::new(MAX_OBJECTS),
+            providers: VersionedMap::new(MAX_OBJECTS),
+            organizations: VersionedMap::new(MAX_OBJECTS),
+            newest: Mutex::new(None),
+        }
+    }
+}
+
+impl ObjectCache {
+    fn saw(&self, version: i64) {
+        let mut newest = self.newest.lock().unwrap_or_else(|p| p.into_inner());
+        if newest.is_none_or(|(v, _)| v <= version) {
+            *newest = Some((version, Instant::now()));
+        }
+    }
+
+    fn recent(&self) -> Option<i64> {
+        let newest = self.newest.lock().unwrap_or_else(|p| p.into_inner());
+        newest
+            .filter(|(_, at)| at.elapsed() < KEY_VERSION_AGE)
+            .map(|(v, _)| v)
+    }
+}
+
+/// The stored objects as of one config version, for one request.
+pub(crate) struct Objects<'c> {
+    core: &'c Core,
+    version: i64,
+}
+
+impl Core {
+    /// Reads the config version; what the view answers is at least that new.
+    pub(crate) async fn objects(&self) -> Result<Objects<'_>> {
+        let version = self.store.config_version().await?;
+        self.objects.saw(version);
+        Ok(Objects {
+            core: self,
+            version,
+        })
+    }
+
+    /// The newest config version read on this node, read again when older than
+    /// [`KEY_VERSION_AGE`].
+    pub(crate) async fn recent_config_version(&self) -> Result<i64> {
+        match self.objects.recent() {
+            Some(version) => Ok(version),
+            None => Ok(self.objects().await?.version),
+        }
+    }
+}
+
+impl Objects<'_> {
+    pub(crate) async fn application_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Application>> {
+        let read = self.core.store.get_application_by_client_id(client_id);
+        self.cached(
+            &self.core.objects.applications_by_client_id,
+            client_id,
+            read,
+        )
+        .await
+    }
+
+    pub(crate) async fn provider(&self, name: &str) -> Result<Option<Provider>> {
+        let read = self.core.store.get_provider(name);
+        self.cached(&self.core.objects.providers, name, read).await
+    }
+
+    pub(crate) async fn organization(&self, name: &str) -> Result<Option<Organization>> {
+        let read = self.core.store.get_organization(name);
+        self.cached(&self.core.objects.organizations, name, read)
+            .await
+    }
+
+    /// The application a token request names by `client_id`.
+    pub(crate) async fn client(&self, client_id: &str) -> Result<Application> {
+        if client_id.is_empty() {
+            return Err(Error::oauth(Code::InvalidClient, "client_id is required"));
+        }
+        self.application_by_client_id(client_id)
+            .await?
+            .ok_or_else(|| Error::oauth(Code::InvalidClient, "client_id is invalid"))
+    }
+
+    /// The first provider of the application that is a WeChat Mini Program.
+    pub(crate) async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
+        for item in &app.providers {
+            if let Some(p) = self.provider(&item.name).await?
+                && p.kind() == ProviderKind::WeChatMiniProgram
+            {
+                return Ok(p);
+            }
+        }
+        Err(Error::oauth(
+            Code::UnauthorizedClient,
+            "the application does not support WeChat Mini Program login: add a provider of type WeChatMiniProgram to it",
+        ))
+    }
+
+    /// The cached value, or the store's (kept when found).
+    async fn cached<V: Clone>(
+        &self,
+        map: &VersionedMap<V>,
+        key: &str,
+        read: impl Future<Output = StoreResult<Option<V>>>,
+    ) -> Result<Option<V>> {
+        if let Some(found) = map.get(self.version, key) {
+            return Ok(Some(found));
+        }
+        let found = read.await?;
+        if let Some(value) = &found {
+            map.put(self.version, key, value.clone());
+        }
+        Ok(found)
+    }
+}
