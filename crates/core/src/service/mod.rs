@@ -122,7 +122,11 @@ pub struct Core {
     /// Built casbin enforcers, dropped whenever the stored authorization version moves.
     enforcers: crate::enforcement::EnforcerCache,
     /// Organizations' roles and permissions for a user's grants, by authorization version.
-    org_grants: user_grants::OrgGrantsCache,
+    /// Organizations' roles and permissions by authorization version (every change to them
+    /// moves it in its transaction, so a read at the current version is fresh): a
+    /// `get-account` or a token costs the version read, not a read of every role and
+    /// permission of the organization. Past 1,024 organizations it starts over.
+    org_grants: crate::versioned::VersionedMap<Arc<user_grants::OrgAuthz>>,
     /// Organizations, applications and providers, by config version.
     objects: objects::ObjectCache,
 }
@@ -141,7 +145,7 @@ impl Core {
             config,
             keys: crate::versioned::VersionedMap::new(64),
             enforcers: crate::enforcement::EnforcerCache::default(),
-            org_grants: user_grants::OrgGrantsCache::default(),
+            org_grants: crate::versioned::VersionedMap::new(1024),
             objects: objects::ObjectCache::default(),
         })
     }

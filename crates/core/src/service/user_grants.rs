@@ -9,8 +9,8 @@
 //! permissions' `users` are null and `submitter` empty (Casdoor masks them in `get-account`
 //! only; its JWT lists every member of each role).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -131,41 +131,9 @@ pub fn permissions_of(
 
 /// An organization's roles and permissions.
 #[derive(Debug, Default)]
-struct OrgAuthz {
+pub(crate) struct OrgAuthz {
     roles: Vec<Role>,
     permissions: Vec<Permission>,
-}
-
-/// Organizations' roles and permissions, valid for one authorization version (every change
-/// to them bumps it in its transaction, so a read at the current version is fresh): a
-/// `get-account` or a token costs the version read, not a read of every role and
-/// permission of the organization.
-#[derive(Debug, Default)]
-pub struct OrgGrantsCache {
-    state: RwLock<(i64, HashMap<String, Arc<OrgAuthz>>)>,
-}
-
-/// Past this many organizations the cache starts over.
-const MAX_ORGS: usize = 1024;
-
-impl OrgGrantsCache {
-    fn get(&self, version: i64, owner: &str) -> Option<Arc<OrgAuthz>> {
-        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
-        (state.0 == version)
-            .then(|| state.1.get(owner).cloned())
-            .flatten()
-    }
-
-    fn put(&self, version: i64, owner: &str, org: Arc<OrgAuthz>) {
-        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
-        if version < state.0 {
-            return;
-        }
-        if version > state.0 || state.1.len() >= MAX_ORGS {
-            *state = (version, HashMap::new());
-        }
-        state.1.insert(owner.to_string(), org);
-    }
 }
 
 impl Core {
@@ -275,24 +243,6 @@ mod tests {
         // Without a group, group wildcards do not apply.
         let got = permissions_of("acme/alice", "acme", &[], &held, &perms);
         assert!(got.iter().all(|p| p.name != "every-group"));
-    }
-
-    #[test]
-    fn the_cache_keeps_one_version() {
-        let cache = OrgGrantsCache::default();
-        cache.put(3, "acme", Arc::new(OrgAuthz::default()));
-        assert!(cache.get(3, "acme").is_some());
-        assert!(
-            cache.get(4, "acme").is_none(),
-            "a newer version is not served from it"
-        );
-        cache.put(2, "other", Arc::new(OrgAuthz::default()));
-        assert!(
-            cache.get(3, "other").is_none(),
-            "built at an older version: not kept"
-        );
-        cache.put(4, "other", Arc::new(OrgAuthz::default()));
-        assert!(cache.get(3, "acme").is_none() && cache.get(4, "other").is_some());
     }
 
     #[test]
