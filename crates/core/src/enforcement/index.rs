@@ -20,6 +20,7 @@
 //!   the enforcer's own role manager, which applies the depth limit and its other rules.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
 
 use casbin::{CoreApi, Enforcer, RoleManager};
 
@@ -200,11 +201,9 @@ fn recognise(matcher: &str, names: &Names<'_>) -> Option<Shape> {
 
 /// A bucket key: the values, each length-prefixed so that no two tuples share a key.
 fn key<'a>(values: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     for v in values {
-        out.push_str(&v.len().to_string());
-        out.push(':');
-        out.push_str(v);
+        let _ = write!(out, "{}:{v}", v.len());
     }
     out
 }

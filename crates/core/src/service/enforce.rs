@@ -188,7 +188,7 @@ fn batch(value: &Value) -> Result<Vec<Vec<String>>> {
 }
 
 /// Every enforcer's answers to the requests.
-fn answer(set: &EnforcerSet, requests: &[Vec<String>]) -> Result<EnforceAnswer<Vec<bool>>> {
+fn answers(set: &EnforcerSet, requests: &[Vec<String>]) -> Result<EnforceAnswer<Vec<bool>>> {
     let mut answer = EnforceAnswer {
         results: Vec::with_capacity(set.groups.len()),
         keys: Vec::with_capacity(set.groups.len()),
@@ -250,13 +250,13 @@ impl Core {
         }
         let set = self.enforcers(&question).await?;
         if !set.groups.iter().any(|(_, e)| e.is_slow()) {
-            return answer(&set, requests);
+            return answers(&set, requests);
         }
         // casbin's scan of many policies would stall an async worker for milliseconds.
         let requests = requests.to_vec();
-        tokio::task::spawn_blocking(move || answer(&set, &requests))
+        tokio::task::spawn_blocking(move || answers(&set, &requests))
             .await
-            .map_err(|_| Error::invalid("the request cannot be evaluated (casbin failed)"))?
+            .map_err(|_| Error::Internal("the enforce task failed".into()))?
     }
 
     /// The enforcers of a question: cached while the authorization version stays.
