@@ -15,9 +15,10 @@
 //! - a `g(r.A, p.B, …)` term holds iff the role manager's `has_link(r.A, p.B, dom)` does.
 //!   Candidates are the bucket's policies whose `p.B` is r.A or reachable from r.A over the
 //!   same links casbin's role manager holds (built from the same `g` rows, every role
-//!   definition sharing one manager as in casbin-rs), searched without casbin's depth
-//!   limit, so a superset of what `has_link` accepts; each candidate is then confirmed with
-//!   the enforcer's own role manager, which applies the depth limit and its other rules.
+//!   definition sharing one manager as in casbin-rs; Ferrodoor sets no role or domain
+//!   matching function, so the manager's links are exactly those rows), searched without
+//!   casbin's depth limit, so a superset of what `has_link` accepts; each candidate is then
+//!   confirmed with the enforcer's own role manager, which applies the depth limit.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
