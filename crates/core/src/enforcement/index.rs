@@ -21,7 +21,6 @@
 //!   confirmed with the enforcer's own role manager, which applies the depth limit.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt::Write as _;
 
 use casbin::{CoreApi, Enforcer, RoleManager};
 
@@ -200,13 +199,32 @@ fn recognise(matcher: &str, names: &Names<'_>) -> Option<Shape> {
     Some(shape)
 }
 
-/// A bucket key: the values, each length-prefixed so that no two tuples share a key.
-fn key<'a>(values: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::with_capacity(64);
-    for v in values {
-        let _ = write!(out, "{}:{v}", v.len());
+/// Appends a value to a key, length first, so that no two tuples of values share a key.
+fn push(key: &mut Vec<u8>, value: &str) {
+    key.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    key.extend_from_slice(value.as_bytes());
+}
+
+/// The policies of one key, in policy order (most keys have one).
+enum Ids {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Ids::One(i) => std::slice::from_ref(i),
+            Ids::Many(v) => v,
+        }
     }
-    out
+
+    fn push(&mut self, i: usize) {
+        match self {
+            Ids::One(first) => *self = Ids::Many(vec![*first, i]),
+            Ids::Many(v) => v.push(i),
+        }
+    }
 }
 
 fn has_duplicates(tokens: &[String]) -> bool {
@@ -217,8 +235,8 @@ fn has_duplicates(tokens: &[String]) -> bool {
 /// Member → roles per domain: the links of casbin-rs's role manager.
 type Graph = HashMap<String, HashMap<String, Vec<String>>>;
 
-/// Policies by the values of the equality terms, then by the value of the first link's
-/// policy field (empty when the matcher has no link).
+/// Policies by the values of the equality terms and of the first link's policy field
+/// (empty when the matcher has no link).
 pub struct Index {
     shape: Shape,
     effect: Effect,
@@ -226,7 +244,7 @@ pub struct Index {
     effects: Vec<Eft>,
     /// Per policy, its values at the fields of the links after the first.
     other_roles: Vec<Vec<String>>,
-    buckets: HashMap<String, HashMap<String, Vec<usize>>>,
+    policies: HashMap<Vec<u8>, Ids>,
     graph: Graph,
 }
 
@@ -278,29 +296,31 @@ impl Index {
             request_len: r.tokens.len(),
             effects: Vec::with_capacity(policies.len()),
             other_roles: Vec::new(),
-            buckets: HashMap::new(),
+            policies: HashMap::with_capacity(policies.len()),
             graph,
             shape,
         };
+        let mut key = Vec::new();
         for (i, values) in policies.iter().enumerate() {
             index.effects.push(match eft.map(|j| values[j].as_str()) {
                 None | Some("allow") => Eft::Allow,
                 Some("deny") => Eft::Deny,
                 Some(_) => Eft::Indeterminate,
             });
-            let bucket = key(index.shape.equal.iter().map(|&(_, p)| values[p].as_str()));
-            let role = index
-                .shape
-                .links
-                .first()
-                .map_or(String::new(), |l| values[l.role].clone());
-            index
-                .buckets
-                .entry(bucket)
-                .or_default()
-                .entry(role)
-                .or_default()
-                .push(i);
+            key.clear();
+            for &(_, p) in &index.shape.equal {
+                push(&mut key, &values[p]);
+            }
+            push(
+                &mut key,
+                index.shape.links.first().map_or("", |l| &values[l.role]),
+            );
+            match index.policies.get_mut(&key) {
+                Some(ids) => ids.push(i),
+                None => {
+                    index.policies.insert(key.clone(), Ids::One(i));
+                }
+            }
             if index.shape.links.len() > 1 {
                 let others = index.shape.links[1..].iter();
                 index
@@ -317,10 +337,11 @@ impl Index {
         if request.len() != self.request_len {
             return None;
         }
-        let bucket = key(self.shape.equal.iter().map(|&(r, _)| request[r].as_str()));
-        let Some(bucket) = self.buckets.get(&bucket) else {
-            return Some(self.effect.verdict(false, false));
-        };
+        let mut key = Vec::with_capacity(64);
+        for &(r, _) in &self.shape.equal {
+            push(&mut key, &request[r]);
+        }
+        let prefix = key.len();
         let (mut allowed, mut denied) = (false, false);
         let mut decide = |i: usize| {
             match self.effects[i] {
@@ -331,7 +352,8 @@ impl Index {
             self.effect.settled(allowed, denied)
         };
         let Some(first) = self.shape.links.first() else {
-            for &i in bucket.values().flatten() {
+            push(&mut key, "");
+            for &i in self.policies.get(&key).map_or(&[][..], Ids::as_slice) {
                 if decide(i) {
                     break;
                 }
@@ -343,13 +365,15 @@ impl Index {
         let member = request[first.member].as_str();
         let domain = first.domain.map(|d| request[d].as_str());
         'roles: for role in self.reachable(member, domain) {
-            let Some(policies) = bucket.get(role) else {
+            key.truncate(prefix);
+            push(&mut key, role);
+            let Some(ids) = self.policies.get(&key) else {
                 continue;
             };
             if !rm.has_link(member, role, domain) {
                 continue;
             }
-            for &i in policies {
+            for &i in ids.as_slice() {
                 if self.other_links_hold(&*rm, request, i) && decide(i) {
                     break 'roles;
                 }
