@@ -6,6 +6,7 @@
 //! indexed single-row read) and drops every cached enforcer when it moved, so the very
 //! next enforce on ANY node sees a committed change (bound: zero; cost: one read).
 
+mod index;
 pub mod model;
 pub mod policy;
 
@@ -15,7 +16,7 @@ use std::sync::{Arc, RwLock};
 /// The enforcers answering one kind of question (`permission:acme/p`, `owner:acme`, …):
 /// one per (model, adapter) of the permissions asked about, in key order.
 pub struct EnforcerSet {
-    pub groups: Vec<(String, casbin::Enforcer)>,
+    pub groups: Vec<(String, model::Compiled)>,
 }
 
 /// Enforcers by question, valid for one version of the authorization data.

@@ -7,6 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi, Model};
 
+use super::index::Index;
+
 /// Casdoor's built-in model for permissions that name none (`GetBuiltInModel("")`).
 pub const BUILT_IN_MODEL: &str = "[request_definition]
 r = sub, obj, act
@@ -180,7 +182,56 @@ pub async fn validate(text: &str) -> Result<(), ModelError> {
         .map_err(|e| ModelError(format!("the matcher cannot be evaluated: {e}")))
 }
 
-/// One request; casbin's errors and panics (bad patterns in regexMatch, …) become errors.
+/// An enforcer with its index (None: its model is not of the shape the index answers).
+pub struct Compiled {
+    pub enforcer: Enforcer,
+    index: Option<Index>,
+    policies: usize,
+}
+
+impl Compiled {
+    /// Indexes a built enforcer; a panic while indexing leaves casbin's scan.
+    pub fn new(enforcer: Enforcer) -> Compiled {
+        let index = catch_unwind(AssertUnwindSafe(|| Index::new(&enforcer))).unwrap_or(None);
+        let policies = enforcer
+            .get_model()
+            .get_model()
+            .get("p")
+            .and_then(|p| p.get("p"))
+            .map_or(0, |p| p.get_policy().len());
+        Compiled {
+            enforcer,
+            index,
+            policies,
+        }
+    }
+
+    pub fn is_indexed(&self) -> bool {
+        self.index.is_some()
+    }
+
+    /// Whether an answer may scan many policies (then it belongs off the async workers).
+    pub fn is_slow(&self) -> bool {
+        self.index.is_none() && self.policies > SLOW_SCAN_POLICIES
+    }
+
+    /// One request, from the index when there is one, else from casbin's scan.
+    pub fn enforce(&self, request: &[String]) -> Result<bool, ModelError> {
+        if let Some(index) = &self.index {
+            let indexed = catch_unwind(AssertUnwindSafe(|| index.enforce(&self.enforcer, request)));
+            if let Ok(Some(allowed)) = indexed {
+                return Ok(allowed);
+            }
+        }
+        enforce(&self.enforcer, request)
+    }
+}
+
+/// Past this many policies casbin's scan takes long enough to stall an async worker.
+const SLOW_SCAN_POLICIES: usize = 1000;
+
+/// One request by casbin's scan; its errors and panics (bad patterns in regexMatch, …)
+/// become errors.
 pub fn enforce(enforcer: &Enforcer, request: &[String]) -> Result<bool, ModelError> {
     match catch_unwind(AssertUnwindSafe(|| enforcer.enforce(request.to_vec()))) {
         Ok(Ok(allowed)) => Ok(allowed),

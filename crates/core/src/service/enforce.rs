@@ -187,6 +187,23 @@ fn batch(value: &Value) -> Result<Vec<Vec<String>>> {
     items.iter().map(request).collect()
 }
 
+/// Every enforcer's answers to the requests.
+fn answers(set: &EnforcerSet, requests: &[Vec<String>]) -> Result<EnforceAnswer<Vec<bool>>> {
+    let mut answer = EnforceAnswer {
+        results: Vec::with_capacity(set.groups.len()),
+        keys: Vec::with_capacity(set.groups.len()),
+    };
+    for (key, enforcer) in &set.groups {
+        let results = requests
+            .iter()
+            .map(|r| enforcer.enforce(r).map_err(|e| Error::invalid(e.0)))
+            .collect::<Result<Vec<bool>>>()?;
+        answer.results.push(results);
+        answer.keys.push(key.clone());
+    }
+    Ok(answer)
+}
+
 impl Core {
     pub async fn enforce(
         &self,
@@ -232,19 +249,14 @@ impl Core {
             None => crate::authz::require_global_admin(who)?,
         }
         let set = self.enforcers(&question).await?;
-        let mut answer = EnforceAnswer {
-            results: Vec::with_capacity(set.groups.len()),
-            keys: Vec::with_capacity(set.groups.len()),
-        };
-        for (key, enforcer) in &set.groups {
-            let results = requests
-                .iter()
-                .map(|r| model::enforce(enforcer, r).map_err(|e| Error::invalid(e.0)))
-                .collect::<Result<Vec<bool>>>()?;
-            answer.results.push(results);
-            answer.keys.push(key.clone());
+        if !set.groups.iter().any(|(_, e)| e.is_slow()) {
+            return answers(&set, requests);
         }
-        Ok(answer)
+        // casbin's scan of many policies would stall an async worker for milliseconds.
+        let requests = requests.to_vec();
+        tokio::task::spawn_blocking(move || answers(&set, &requests))
+            .await
+            .map_err(|_| Error::Internal("the enforce task failed".into()))?
     }
 
     /// The enforcers of a question: cached while the authorization version stays.
@@ -344,7 +356,7 @@ impl Core {
             let built = model::build(parsed, rules.p, rules.g)
                 .await
                 .map_err(|e| Error::invalid(format!("permissions of {key}: {e}")))?;
-            set.groups.push((key, built.enforcer));
+            set.groups.push((key, model::Compiled::new(built.enforcer)));
         }
         Ok(set)
     }

@@ -7,6 +7,7 @@ mod kit;
 
 mod authz;
 mod authz_account;
+mod authz_large;
 mod authz_policies;
 mod background_stop;
 mod casdoor_import;
