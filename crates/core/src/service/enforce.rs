@@ -267,7 +267,7 @@ impl Core {
             return Ok(set);
         }
         let set = Arc::new(self.build_enforcers(question).await?);
-        self.enforcers.put(version, key, set.clone());
+        self.enforcers.put(version, &key, set.clone());
         Ok(set)
     }
 

@@ -144,7 +144,9 @@ impl Core {
             sealer: crate::seal::Sealer::new(&config.secret_key.0)?,
             config,
             keys: crate::versioned::VersionedMap::new(64),
-            enforcers: crate::enforcement::EnforcerCache::default(),
+            enforcers: crate::enforcement::EnforcerCache::new(
+                crate::enforcement::MAX_CACHED_QUESTIONS,
+            ),
             org_grants: crate::versioned::VersionedMap::new(1024),
             objects: objects::ObjectCache::default(),
         })
