@@ -158,10 +158,13 @@ test('the authorization pages, end to end', async (t) => {
     await button('Try').click();
     await see(page.locator('.try-result', { hasText: 'Allowed' }));
     await see(page.locator('.try-result', { hasText: 'permission acme/read-docs' }));
+    // Which policy decided: alice holds it through the role.
+    await see(page.locator('.try-result', { hasText: 'decided by the policy acme/reader, doc1, read' }));
     await shot('04-try-allowed');
     await page.locator('#try-sub').fill('acme/bob');
     await button('Try').click();
     await see(page.locator('.try-result', { hasText: 'Denied' }));
+    await see(page.locator('.try-result', { hasText: 'no policy allows' }));
 
     // Membership editing: bob joins the role on its page; the next try allows him.
     await go('#/role/acme/reader');
@@ -174,6 +177,7 @@ test('the authorization pages, end to end', async (t) => {
     await page.locator('#try-act').fill('read');
     await button('Try').click();
     await see(page.locator('.try-result', { hasText: 'Allowed' }));
+    await see(page.locator('.try-result', { hasText: 'decided by the policy acme/reader, doc1, read' }));
     await shot('05-try-after-membership');
     const role = await admin.get('/api/get-role?id=acme/reader');
     assert.deepEqual(role.data.users, ['acme/alice', 'acme/bob']);

@@ -58,6 +58,22 @@ impl Effect {
         }
     }
 
+    /// The verdict and the policy it rests on: an allowing one for an allow, a denying one
+    /// for a deny; none when the effect's default answered (no policy allows under
+    /// allow-override, none matched under deny-override).
+    fn decision(self, allowed: Option<usize>, denied: Option<usize>) -> Decision {
+        let verdict = self.verdict(allowed.is_some(), denied.is_some());
+        let policy = match (self, verdict) {
+            (_, true) => allowed,
+            (Effect::AllowOverride, false) => None,
+            (_, false) => denied,
+        };
+        Decision {
+            allowed: verdict,
+            policy,
+        }
+    }
+
     /// Whether one more matched policy cannot change the verdict.
     fn settled(self, allowed: bool, denied: bool) -> bool {
         match self {
@@ -65,6 +81,13 @@ impl Effect {
             Effect::DenyOverride | Effect::AllowAndDeny => denied,
         }
     }
+}
+
+/// An answer and the position of the policy it rests on, in the enforcer's policy order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub policy: Option<usize>,
 }
 
 /// A policy's effect as casbin-rs reads it when the policy matches.
@@ -331,9 +354,9 @@ impl Index {
         Some(index)
     }
 
-    /// casbin-rs's answer to `request`, or None when casbin must be asked (a request of
-    /// another length, which casbin refuses with its own error).
-    pub fn enforce(&self, enforcer: &Enforcer, request: &[String]) -> Option<bool> {
+    /// casbin-rs's answer to `request` and the policy that decided it, or None when casbin
+    /// must be asked (a request of another length, which casbin refuses with its own error).
+    pub fn enforce(&self, enforcer: &Enforcer, request: &[String]) -> Option<Decision> {
         if request.len() != self.request_len {
             return None;
         }
@@ -342,14 +365,15 @@ impl Index {
             push(&mut key, &request[r]);
         }
         let prefix = key.len();
-        let (mut allowed, mut denied) = (false, false);
+        // The first matching policy that allows and the first that denies.
+        let (mut allowed, mut denied) = (None, None);
         let mut decide = |i: usize| {
             match self.effects[i] {
-                Eft::Allow => allowed = true,
-                Eft::Deny => denied = true,
+                Eft::Allow => allowed = allowed.or(Some(i)),
+                Eft::Deny => denied = denied.or(Some(i)),
                 Eft::Indeterminate => {}
             }
-            self.effect.settled(allowed, denied)
+            self.effect.settled(allowed.is_some(), denied.is_some())
         };
         let Some(first) = self.shape.links.first() else {
             push(&mut key, "");
@@ -358,7 +382,7 @@ impl Index {
                     break;
                 }
             }
-            return Some(self.effect.verdict(allowed, denied));
+            return Some(self.effect.decision(allowed, denied));
         };
         let rm = enforcer.get_role_manager();
         let rm = rm.read();
@@ -379,7 +403,7 @@ impl Index {
                 }
             }
         }
-        Some(self.effect.verdict(allowed, denied))
+        Some(self.effect.decision(allowed, denied))
     }
 
     /// The links after the first, for policy `i`, as casbin's `g` functions answer them.

@@ -45,6 +45,8 @@ fn same_answers(c: &Compiled, requests: &[Vec<String>]) -> usize {
         let indexed = c.enforce(r);
         let scanned = model::enforce(&c.enforcer, r);
         assert_eq!(indexed, scanned, "request {r:?}");
+        let explained = c.explain(r).map(|e| e.allowed);
+        assert_eq!(explained, scanned, "explained request {r:?}");
         allowed += usize::from(indexed == Ok(true));
     }
     allowed
@@ -278,4 +280,47 @@ async fn other_matchers_effects_and_empty_policies_keep_the_scan() {
     assert!(!empty.is_indexed());
     same_answers(&empty, &asks);
     assert!(compile(BUILT_IN_MODEL, p, g).await.is_indexed());
+}
+
+#[tokio::test]
+async fn an_explanation_names_the_policy_that_decided() {
+    let reader = row(&["reader", "doc", "read", "allow", "", "o/p"]);
+    let denied = row(&["alice", "doc", "read", "deny", "", "o/d"]);
+    let g = vec![row(&["alice", "reader", ""]), row(&["carol", "reader", ""])];
+    let ask = |who: &str| row(&[who, "doc", "read"]);
+
+    // Allow-override: the allowing policy (through the role); nobody's: no policy.
+    let c = compile(BUILT_IN_MODEL, vec![reader.clone()], g.clone()).await;
+    let e = c.explain(&ask("alice")).unwrap();
+    assert!(e.allowed && e.explained);
+    assert_eq!(e.policy.as_ref(), Some(&reader));
+    let e = c.explain(&ask("bob")).unwrap();
+    assert!(!e.allowed && e.explained && e.policy.is_none());
+
+    // Allow-and-deny: alice's own deny beats her role's allow and is named; carol's allow.
+    let both = with_effect(BUILT_IN_MODEL, BOTH);
+    let c = compile(&both, vec![reader.clone(), denied.clone()], g.clone()).await;
+    let e = c.explain(&ask("alice")).unwrap();
+    assert!(!e.allowed);
+    assert_eq!(e.policy.as_ref(), Some(&denied));
+    assert_eq!(
+        c.explain(&ask("carol")).unwrap().policy.as_ref(),
+        Some(&reader)
+    );
+
+    // Deny-override with nothing matching: the effect's default allows, no policy.
+    let deny = with_effect(BUILT_IN_MODEL, DENY);
+    let c = compile(&deny, vec![denied.clone()], g.clone()).await;
+    let e = c.explain(&ask("bob")).unwrap();
+    assert!(e.allowed && e.explained && e.policy.is_none());
+    assert_eq!(
+        c.explain(&ask("alice")).unwrap().policy.as_ref(),
+        Some(&denied)
+    );
+
+    // A model casbin scans: the answer, but not which policy.
+    let key_match = BUILT_IN_MODEL.replace("r.obj == p.obj", "keyMatch(r.obj, p.obj)");
+    let c = compile(&key_match, vec![reader], g).await;
+    let e = c.explain(&ask("alice")).unwrap();
+    assert!(e.allowed && !e.explained && e.policy.is_none());
 }

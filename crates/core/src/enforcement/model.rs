@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi, Model};
 
-use super::index::Index;
+use super::index::{Decision, Index};
 
 /// Casdoor's built-in model for permissions that name none (`GetBuiltInModel("")`).
 pub const BUILT_IN_MODEL: &str = "[request_definition]
@@ -217,14 +217,46 @@ impl Compiled {
 
     /// One request, from the index when there is one, else from casbin's scan.
     pub fn enforce(&self, request: &[String]) -> Result<bool, ModelError> {
-        if let Some(index) = &self.index {
-            let indexed = catch_unwind(AssertUnwindSafe(|| index.enforce(&self.enforcer, request)));
-            if let Ok(Some(allowed)) = indexed {
-                return Ok(allowed);
-            }
+        match self.indexed(request) {
+            Some(decision) => Ok(decision.allowed),
+            None => enforce(&self.enforcer, request),
         }
-        enforce(&self.enforcer, request)
     }
+
+    /// One request and the policy that decided it, when the index answers (casbin's scan
+    /// does not say which policy matched without its logging feature).
+    pub fn explain(&self, request: &[String]) -> Result<Explained, ModelError> {
+        let Some(decision) = self.indexed(request) else {
+            return Ok(Explained {
+                allowed: enforce(&self.enforcer, request)?,
+                explained: false,
+                policy: None,
+            });
+        };
+        let policy = decision.policy.and_then(|i| {
+            let policies = self.enforcer.get_model().get_model().get("p")?.get("p")?;
+            policies.get_policy().iter().nth(i).cloned()
+        });
+        Ok(Explained {
+            allowed: decision.allowed,
+            explained: true,
+            policy,
+        })
+    }
+
+    fn indexed(&self, request: &[String]) -> Option<Decision> {
+        let index = self.index.as_ref()?;
+        catch_unwind(AssertUnwindSafe(|| index.enforce(&self.enforcer, request))).unwrap_or(None)
+    }
+}
+
+/// An answer and, when the index gave it, the policy row it rests on (`None` with
+/// `explained`: the effect's default answered, no policy).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Explained {
+    pub allowed: bool,
+    pub explained: bool,
+    pub policy: Option<Vec<String>>,
 }
 
 /// Past this many policies casbin's scan takes long enough to stall an async worker.

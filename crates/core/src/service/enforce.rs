@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::Core;
 use super::manage_authz::{from_record, model_id};
 use crate::authz::{Principal, require_can_enforce};
+use crate::enforcement::model::{Compiled, Explained};
 use crate::enforcement::policy::{self, Directory};
 use crate::enforcement::{EnforcerSet, model};
 use crate::entity::{AuthzObject, Enforcer, Model, Permission, Role, split_id};
@@ -187,8 +188,15 @@ fn batch(value: &Value) -> Result<Vec<Vec<String>>> {
     items.iter().map(request).collect()
 }
 
+/// How one enforcer answers one request: [`Compiled::enforce`] or [`Compiled::explain`].
+type AnswerOne<T> = fn(&Compiled, &[String]) -> std::result::Result<T, model::ModelError>;
+
 /// Every enforcer's answers to the requests.
-fn answers(set: &EnforcerSet, requests: &[Vec<String>]) -> Result<EnforceAnswer<Vec<bool>>> {
+fn answers<T>(
+    set: &EnforcerSet,
+    requests: &[Vec<String>],
+    one: AnswerOne<T>,
+) -> Result<EnforceAnswer<Vec<T>>> {
     let mut answer = EnforceAnswer {
         results: Vec::with_capacity(set.groups.len()),
         keys: Vec::with_capacity(set.groups.len()),
@@ -196,8 +204,8 @@ fn answers(set: &EnforcerSet, requests: &[Vec<String>]) -> Result<EnforceAnswer<
     for (key, enforcer) in &set.groups {
         let results = requests
             .iter()
-            .map(|r| enforcer.enforce(r).map_err(|e| Error::invalid(e.0)))
-            .collect::<Result<Vec<bool>>>()?;
+            .map(|r| one(enforcer, r).map_err(|e| Error::invalid(e.0)))
+            .collect::<Result<Vec<T>>>()?;
         answer.results.push(results);
         answer.keys.push(key.clone());
     }
@@ -212,13 +220,41 @@ impl Core {
         body: &Value,
     ) -> Result<EnforceAnswer<bool>> {
         let req = request(body)?;
-        let answer = self.ask(who, target, std::slice::from_ref(&req)).await?;
+        let answer = self
+            .ask(who, target, std::slice::from_ref(&req), Compiled::enforce)
+            .await?;
         Ok(EnforceAnswer {
             results: answer
                 .results
                 .into_iter()
                 .map(|r| r.first().copied().unwrap_or(false))
                 .collect(),
+            keys: answer.keys,
+        })
+    }
+
+    /// `/api/explain-enforce` (Ferrodoor's): one request, as `/api/enforce` asks it, answered
+    /// with the policy that decided it, per enforcer (the console's "try a request").
+    pub async fn explain_enforce(
+        &self,
+        who: &Principal,
+        target: &EnforceTarget,
+        body: &Value,
+    ) -> Result<EnforceAnswer<Explained>> {
+        let req = request(body)?;
+        let answer = self
+            .ask(who, target, std::slice::from_ref(&req), Compiled::explain)
+            .await?;
+        let results = answer
+            .results
+            .into_iter()
+            .map(|mut r| {
+                r.pop()
+                    .ok_or_else(|| Error::Internal("an enforcer gave no answer".into()))
+            })
+            .collect::<Result<Vec<Explained>>>()?;
+        Ok(EnforceAnswer {
+            results,
             keys: answer.keys,
         })
     }
@@ -230,15 +266,16 @@ impl Core {
         body: &Value,
     ) -> Result<EnforceAnswer<Vec<bool>>> {
         let requests = batch(body)?;
-        self.ask(who, target, &requests).await
+        self.ask(who, target, &requests, Compiled::enforce).await
     }
 
-    async fn ask(
+    async fn ask<T: Send + 'static>(
         &self,
         who: &Principal,
         target: &EnforceTarget,
         requests: &[Vec<String>],
-    ) -> Result<EnforceAnswer<Vec<bool>>> {
+        one: AnswerOne<T>,
+    ) -> Result<EnforceAnswer<Vec<T>>> {
         let question = question(who, target)?;
         let subjects: Vec<&str> = requests
             .iter()
@@ -250,11 +287,11 @@ impl Core {
         }
         let set = self.enforcers(&question).await?;
         if !set.groups.iter().any(|(_, e)| e.is_slow()) {
-            return answers(&set, requests);
+            return answers(&set, requests, one);
         }
         // casbin's scan of many policies would stall an async worker for milliseconds.
         let requests = requests.to_vec();
-        tokio::task::spawn_blocking(move || answers(&set, &requests))
+        tokio::task::spawn_blocking(move || answers(&set, &requests, one))
             .await
             .map_err(|_| Error::Internal("the enforce task failed".into()))?
     }

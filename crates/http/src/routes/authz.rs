@@ -125,6 +125,18 @@ pub async fn enforce(
     Ok(Envelope::ok(answer.results).with_data2(answer.keys))
 }
 
+/// Ferrodoor's: `/api/enforce`'s question, answered per enforcer with the policy that
+/// decided it (`data: [{allowed, explained, policy}]`, `data2`: the enforcers' keys).
+pub async fn explain_enforce(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Q(qs): Q<EnforceQs>,
+    JsonArray(body): JsonArray,
+) -> Result<Envelope, ApiError> {
+    let answer = s.core.explain_enforce(&who, &qs.target(), &body).await?;
+    Ok(Envelope::ok(answer.results).with_data2(answer.keys))
+}
+
 /// `data`: per enforcer, one boolean per request.
 pub async fn batch_enforce(
     State(s): State<AppState>,

@@ -143,6 +143,7 @@ table! {
     "/api/delete-enforcer" => post(z::delete::<Enforcer>);
     "/api/enforce" => post(z::enforce);
     "/api/batch-enforce" => post(z::batch_enforce);
+    "/api/explain-enforce" => post(z::explain_enforce);
     // Policy endpoints and Casbin helper reads (issue 12)
     "/api/get-policies" => get(authz_policies::get_policies);
     "/api/get-filtered-policies" => post(authz_policies::get_filtered_policies);

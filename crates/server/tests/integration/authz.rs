@@ -270,6 +270,14 @@ on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {
     )
     .await
     .error(403);
+    // Nor its policies through the explaining enforce.
+    kit.post(
+        &format!("/api/explain-enforce?{q}"),
+        json!(["acme/alice", "doc", "read"]),
+        &other,
+    )
+    .await
+    .error(403);
     kit.get("/api/get-permissions?owner=acme", &other)
         .await
         .error(403);
@@ -317,6 +325,36 @@ on_both_backends!(organizations_and_users_see_only_their_own_grants, |kit| {
     )
     .await
     .error(403);
+    // The explaining enforce: the same rule, and the policy that decided.
+    kit.post(
+        &format!("/api/explain-enforce?{q}"),
+        json!(["acme/bob", "doc", "read"]),
+        &alice,
+    )
+    .await
+    .error(403);
+    let explained = kit
+        .post(
+            &format!("/api/explain-enforce?{q}"),
+            json!(["acme/alice", "doc", "read"]),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        explained.ok(),
+        &json!([{"allowed": true, "explained": true, "policy": ["acme/alice", "doc", "read", "allow", "", "acme/p"]}])
+    );
+    let explained = kit
+        .post(
+            &format!("/api/explain-enforce?{q}"),
+            json!(["acme/alice", "doc", "write"]),
+            &app,
+        )
+        .await;
+    assert_eq!(
+        explained.ok(),
+        &json!([{"allowed": false, "explained": true, "policy": null}])
+    );
     kit.get("/api/get-permissions?owner=acme", &alice)
         .await
         .error(403);

@@ -1,5 +1,6 @@
 // Permissions: who (users, groups, roles) may do which actions on which resources, under
-// which model; the edit page has a "try a request" box that asks `/api/enforce`.
+// which model; the edit page has a "try a request" box that asks `/api/explain-enforce`
+// (`/api/enforce`'s question, answered with the policy that decided it).
 
 import { h } from '../dom.js';
 import { api, idOf } from '../api.js';
@@ -19,7 +20,7 @@ function tryBox(permission, owner) {
   const run = async () => {
     result.replaceChildren();
     try {
-      const answer = await api.post('/api/enforce', [sub.value, obj.value, act.value], {
+      const answer = await api.post('/api/explain-enforce', [sub.value, obj.value, act.value], {
         permissionId: idOf(permission.owner, permission.name),
       });
       const results = answer.data ?? [];
@@ -27,8 +28,13 @@ function tryBox(permission, owner) {
       if (results.length === 0) {
         result.append(notice('info', 'No enforcer answered (the permission has no policies).'));
       }
-      results.forEach((allowed, i) => {
-        const by = `model/adapter ${keys[i] ?? '?'}, permission ${permission.owner}/${permission.name}`;
+      results.forEach(({ allowed, explained, policy }, i) => {
+        const where = `model/adapter ${keys[i] ?? '?'}, permission ${permission.owner}/${permission.name}`;
+        const by = !explained
+          ? `casbin's scan of the model (${where}; the model's matcher does not say which policy)`
+          : policy
+            ? `the policy ${policy.filter((v) => v !== '').join(', ')} (${where})`
+            : `the model's default: no policy ${allowed ? 'denies' : 'allows'} (${where})`;
         result.append(
           notice(allowed ? 'success' : 'warning', allowed ? 'Allowed' : 'Denied', h('span', { class: 'try-by' }, ` — decided by ${by}`)),
         );
@@ -39,7 +45,7 @@ function tryBox(permission, owner) {
   };
   return section(
     'Try a request',
-    h('p', { class: 'subtitle' }, 'Asks /api/enforce about this permission, as an application would.'),
+    h('p', { class: 'subtitle' }, 'Asks about this permission as an application would with /api/enforce, and shows which policy decided.'),
     h('div', { class: 'try-box' }, subLabel, sub, objLabel, obj, actLabel, act, button('Try', run, { kind: 'primary' })),
     result,
   );
