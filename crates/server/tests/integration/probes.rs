@@ -84,8 +84,14 @@ fn url(kit: &Kit, path: &str, query: &[(&str, &str)]) -> Url {
     url
 }
 
+/// One connection per probe: a hostile request the server answers before reading its body
+/// ends its connection, and a pooled client could send the next probe on it as it closes
+/// (`IncompleteMessage`, seen once when the whole suite ran in one process).
 async fn send(kit: &Kit, method: Method, url: Url, body: Option<Value>, auth: &Auth) -> Answer {
-    let mut req = kit.http.request(method, url);
+    let mut req = kit
+        .http
+        .request(method, url)
+        .header(reqwest::header::CONNECTION, "close");
     req = match auth {
         Auth::None => req,
         Auth::Cookie(c) => req.header("cookie", c),
