@@ -179,7 +179,8 @@ macro_rules! define_backend {
             crate::tables::authorization_codes::authorization_code_queries!();
             crate::tables::sessions::session_queries!();
             crate::tables::authz::authz_queries!();
-            crate::tables::config_version::config_version_queries!();
+            crate::tables::versions::version_queries!(authz_version, bump_authz_version, "authz_version");
+            crate::tables::versions::version_queries!(config_version, bump_config_version, "config_version");
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
             crate::tables::verification_files::verification_file_queries!();

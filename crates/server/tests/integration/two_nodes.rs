@@ -33,34 +33,16 @@ async fn two_nodes_on_one_postgres_agree_on_users_codes_and_revocations() {
     };
     let base_b = format!("http://{}", node_b.addr);
     let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
-    let login_at = |base: String, code: String| {
-        let client_id = client_id.clone();
-        let http = kit.http.clone();
-        async move {
-            let form = [
-                ("tag", "wechat_miniprogram"),
-                ("client_id", client_id.as_str()),
-                ("code", code.as_str()),
-            ];
-            Kit::answer(
-                http.post(format!("{base}{TOKEN}"))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
-    };
-
     // Forty concurrent first logins of one person, spread over both nodes: one user.
+    let (k, id) = (&kit, client_id.as_str());
     let logins = (0..40).map(|i| {
         let base = if i % 2 == 0 {
             kit.base.clone()
         } else {
             base_b.clone()
         };
-        login_at(base, kit.wx_login(APP1.0, "nina"))
+        let code = kit.wx_login(APP1.0, "nina");
+        async move { login_at(k, &base, id, &code).await }
     });
     let answers = join_all(logins).await;
     for a in &answers {
@@ -72,8 +54,8 @@ async fn two_nodes_on_one_postgres_agree_on_users_codes_and_revocations() {
     let calls_before = kit.emulator.stats().jscode2session_calls;
     let code = kit.wx_login(APP1.0, "nina");
     let both = join_all([
-        login_at(kit.base.clone(), code.clone()),
-        login_at(base_b.clone(), code),
+        login_at(&kit, &kit.base, &client_id, &code),
+        login_at(&kit, &base_b, &client_id, &code),
     ])
     .await;
     let ok = both.iter().filter(|a| a.status == StatusCode::OK).count();
@@ -121,6 +103,32 @@ async fn two_nodes_on_one_postgres_agree_on_users_codes_and_revocations() {
     kit.stop().await;
 }
 
+/// The seed's mini-program login on node `base`.
+async fn login_at(kit: &Kit, base: &str, client_id: &str, code: &str) -> Answer {
+    post_login(
+        kit,
+        base,
+        &[
+            ("tag", "wechat_miniprogram"),
+            ("client_id", client_id),
+            ("code", code),
+        ],
+    )
+    .await
+}
+
+async fn post_login(kit: &Kit, base: &str, form: &[(&str, &str)]) -> Answer {
+    Kit::answer(
+        kit.http
+            .post(format!("{base}{TOKEN}"))
+            .form(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 /// A phone login on node `base`: the phone number needs the app's access token.
 async fn phone_login_at(kit: &Kit, base: &str, client_id: &str, person: &str) -> Answer {
     let code = kit.wx_login(APP1.0, person);
@@ -134,15 +142,7 @@ async fn phone_login_at(kit: &Kit, base: &str, client_id: &str, person: &str) ->
         ("code", code.as_str()),
         ("phone_code", phone_code.as_str()),
     ];
-    Kit::answer(
-        kit.http
-            .post(format!("{base}{TOKEN}"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    post_login(kit, base, &form).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -277,17 +277,8 @@ async fn an_application_changed_on_one_node_is_seen_by_the_next_login_on_the_oth
     let client_id = kit.setup_miniprogram("test", "app-mini", APP1).await;
     let login_b = |person: &str| {
         let code = kit.wx_login(APP1.0, person);
-        let http = kit.http.clone();
-        let url = format!("{base_b}{TOKEN}");
-        let client_id = client_id.clone();
-        async move {
-            let form = [
-                ("tag", "wechat_miniprogram"),
-                ("client_id", client_id.as_str()),
-                ("code", code.as_str()),
-            ];
-            Kit::answer(http.post(url).form(&form).send().await.unwrap()).await
-        }
+        let (kit, base_b, client_id) = (&kit, &base_b, &client_id);
+        async move { login_at(kit, base_b, client_id, &code).await }
     };
     let update_app = |body: serde_json::Value| {
         let kit = &kit;

@@ -1,5 +1,5 @@
 //! `authz_models`, `authz_permissions`, `authz_roles`, `authz_groups`, `authz_adapters`,
-//! `authz_enforcers` (one shape: key, list columns, the object as JSON) and `authz_version`.
+//! `authz_enforcers` (one shape: key, list columns, the object as JSON); `authz_version` is in `versions`.
 
 use ferrodoor_core::store::AuthzRecord;
 
@@ -129,19 +129,6 @@ macro_rules! authz_queries {
             name: &str,
         ) -> StoreResult<bool> {
             for_kind!(kind, R => delete::<R>(c, (owner, name)).await)
-        }
-
-        pub(crate) async fn authz_version(c: &mut Conn) -> StoreResult<i64> {
-            sqlx::query_scalar("SELECT version FROM authz_version WHERE id = 1")
-                .fetch_one(&mut *c)
-                .await
-                .map_err(db_error)
-        }
-
-        pub(crate) async fn bump_authz_version(c: &mut Conn) -> StoreResult<()> {
-            let sql = "UPDATE authz_version SET version = version + 1 WHERE id = 1";
-            execute(c, sql, vec![]).await?;
-            Ok(())
         }
     };
 }
