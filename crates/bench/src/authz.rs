@@ -252,11 +252,7 @@ async fn measure_backend(
     scenarios::measure(&ctx, Scenario::GetAccount, 16, 300, 1).await?;
     let mut rows = Vec::new();
     for &c in &args.concurrency {
-        let n = if c == 1 {
-            (args.requests / 4).max(200)
-        } else {
-            args.requests
-        };
+        let n = scenarios::requests_at(c, args.requests);
         let m = scenarios::measure(&ctx, Scenario::GetAccount, c, n, args.runs).await?;
         rows.push(Row {
             scenario: Scenario::GetAccount.label(),

@@ -151,11 +151,7 @@ async fn measure_backend(
     let mut measurements = Vec::new();
     for &scenario in &args.scenarios {
         for &c in &args.concurrency {
-            let requests = if c == 1 {
-                (args.requests / 4).max(200)
-            } else {
-                args.requests
-            };
+            let requests = scenarios::requests_at(c, args.requests);
             measurements.push(scenarios::measure(&ctx, scenario, c, requests, args.runs).await?);
         }
     }

@@ -154,6 +154,16 @@ pub fn client_credentials_request(
         .form(&[("grant_type", "client_credentials")])
 }
 
+/// Requests per timed run at concurrency `c`: a quarter (at least 200) at c=1, whose runs
+/// are the slowest.
+pub fn requests_at(c: usize, requests: usize) -> usize {
+    if c == 1 {
+        (requests / 4).max(200)
+    } else {
+        requests
+    }
+}
+
 /// `runs` timed runs of `scenario` at `concurrency`, each after its own preparation.
 pub async fn measure(
     ctx: &Context<'_>,

@@ -2,13 +2,12 @@
 //! delivery committed (by another node on the same database) is not sent by the stopped
 //! server's sender.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::child::spawn_server;
-use crate::kit::{Backend, Kit};
+use crate::kit::{Backend, Kit, counting_receiver};
 
 async fn nothing_sent_after_stop(backend: Backend) {
     let Some(mut kit) = Kit::start_with(backend, |s| {
@@ -19,21 +18,8 @@ async fn nothing_sent_after_stop(backend: Backend) {
     else {
         return;
     };
-    let got = Arc::new(Mutex::new(0_u32));
-    let g = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move || {
-            let g = g.clone();
-            async move {
-                *g.lock().unwrap() += 1;
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (port, got) = counting_receiver().await;
+    let url = format!("http://127.0.0.1:{port}/hook");
     kit.post(
         "/api/add-organization",
         json!({"owner": "admin", "name": "acme"}),

@@ -1,5 +1,7 @@
 //! Test kit: starts a server on a fresh database and a WeChat emulator, and speaks HTTP.
 
+use std::sync::{Arc, Mutex};
+
 use ferrodoor::{RunningServer, Settings};
 use ferrodoor_store::testdb::TestDb;
 use ferrodoor_wechat::emulator::{EmulatedApp, Emulator, EmulatorConfig};
@@ -407,4 +409,24 @@ impl Answer {
             self.text
         );
     }
+}
+
+/// A receiver on loopback that counts what reaches it.
+pub async fn counting_receiver() -> (u16, Arc<Mutex<u32>>) {
+    let got = Arc::new(Mutex::new(0_u32));
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let g = g.clone();
+            async move {
+                *g.lock().unwrap() += 1;
+                "ok"
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (port, got)
 }

@@ -4,33 +4,12 @@
 //! name that resolves to one (`localhost`, through the sender's guarded resolver). The
 //! receiver gets nothing, and the delivery state says why.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::child::spawn_server;
-use crate::kit::{Backend, Kit};
-
-/// A receiver on loopback that counts what reaches it.
-async fn receiver() -> (u16, Arc<Mutex<u32>>) {
-    let got = Arc::new(Mutex::new(0_u32));
-    let g = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move || {
-            let g = g.clone();
-            async move {
-                *g.lock().unwrap() += 1;
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (port, got)
-}
+use crate::kit::{Backend, Kit, counting_receiver};
 
 async fn deliveries(kit: &Kit, webhook: &str) -> Vec<Value> {
     kit.get(
@@ -49,7 +28,7 @@ async fn refused_at_send(backend: Backend) {
     let Some(mut kit) = Kit::start_with(backend, |s| s.webhook_poll_ms = 3_600_000).await else {
         return;
     };
-    let (port, got) = receiver().await;
+    let (port, got) = counting_receiver().await;
     let dir = tempfile::tempdir().unwrap();
     let (_a, base_a) = spawn_server(
         &kit,
