@@ -219,18 +219,7 @@ impl Core {
         target: &EnforceTarget,
         body: &Value,
     ) -> Result<EnforceAnswer<bool>> {
-        let req = request(body)?;
-        let answer = self
-            .ask(who, target, std::slice::from_ref(&req), Compiled::enforce)
-            .await?;
-        Ok(EnforceAnswer {
-            results: answer
-                .results
-                .into_iter()
-                .map(|r| r.first().copied().unwrap_or(false))
-                .collect(),
-            keys: answer.keys,
-        })
+        self.ask_one(who, target, body, Compiled::enforce).await
     }
 
     /// `/api/explain-enforce` (Ferrodoor's): one request, as `/api/enforce` asks it, answered
@@ -241,9 +230,20 @@ impl Core {
         target: &EnforceTarget,
         body: &Value,
     ) -> Result<EnforceAnswer<Explained>> {
+        self.ask_one(who, target, body, Compiled::explain).await
+    }
+
+    /// One request (the body), one answer per enforcer.
+    async fn ask_one<T: Send + 'static>(
+        &self,
+        who: &Principal,
+        target: &EnforceTarget,
+        body: &Value,
+        one: AnswerOne<T>,
+    ) -> Result<EnforceAnswer<T>> {
         let req = request(body)?;
         let answer = self
-            .ask(who, target, std::slice::from_ref(&req), Compiled::explain)
+            .ask(who, target, std::slice::from_ref(&req), one)
             .await?;
         let results = answer
             .results
@@ -252,7 +252,7 @@ impl Core {
                 r.pop()
                     .ok_or_else(|| Error::Internal("an enforcer gave no answer".into()))
             })
-            .collect::<Result<Vec<Explained>>>()?;
+            .collect::<Result<Vec<T>>>()?;
         Ok(EnforceAnswer {
             results,
             keys: answer.keys,

@@ -121,14 +121,13 @@ pub struct Core {
     keys: crate::versioned::VersionedMap<Arc<SigningKey>>,
     /// Built casbin enforcers, dropped whenever the stored authorization version moves.
     enforcers: crate::enforcement::EnforcerCache,
-    /// Organizations' roles and permissions for a user's grants, by authorization version.
     /// Organizations' roles and permissions by authorization version (every change to them
     /// moves it in its transaction, so a read at the current version is fresh): a
     /// `get-account` or a token costs the version read, not a read of every role and
     /// permission of the organization. Past 1,024 organizations it starts over.
     org_grants: crate::versioned::VersionedMap<Arc<user_grants::OrgAuthz>>,
     /// Organizations, applications and providers, by config version.
-    objects: objects::ObjectCache,
+    object_cache: objects::ObjectCache,
 }
 
 impl Core {
@@ -148,7 +147,7 @@ impl Core {
                 crate::enforcement::MAX_CACHED_QUESTIONS,
             ),
             org_grants: crate::versioned::VersionedMap::new(1024),
-            objects: objects::ObjectCache::default(),
+            object_cache: objects::ObjectCache::default(),
         })
     }
 

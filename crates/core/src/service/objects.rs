@@ -68,7 +68,7 @@ impl Core {
     /// Reads the config version; what the view answers is at least that new.
     pub(crate) async fn objects(&self) -> Result<Objects<'_>> {
         let version = self.store.config_version().await?;
-        self.objects.saw(version);
+        self.object_cache.saw(version);
         Ok(Objects {
             core: self,
             version,
@@ -78,7 +78,7 @@ impl Core {
     /// The newest config version read on this node, read again when older than
     /// [`KEY_VERSION_AGE`].
     pub(crate) async fn recent_config_version(&self) -> Result<i64> {
-        match self.objects.recent() {
+        match self.object_cache.recent() {
             Some(version) => Ok(version),
             None => Ok(self.objects().await?.version),
         }
@@ -92,7 +92,7 @@ impl Objects<'_> {
     ) -> Result<Option<Application>> {
         let read = self.core.store.get_application_by_client_id(client_id);
         self.cached(
-            &self.core.objects.applications_by_client_id,
+            &self.core.object_cache.applications_by_client_id,
             client_id,
             read,
         )
@@ -101,12 +101,13 @@ impl Objects<'_> {
 
     pub(crate) async fn provider(&self, name: &str) -> Result<Option<Provider>> {
         let read = self.core.store.get_provider(name);
-        self.cached(&self.core.objects.providers, name, read).await
+        self.cached(&self.core.object_cache.providers, name, read)
+            .await
     }
 
     pub(crate) async fn organization(&self, name: &str) -> Result<Option<Organization>> {
         let read = self.core.store.get_organization(name);
-        self.cached(&self.core.objects.organizations, name, read)
+        self.cached(&self.core.object_cache.organizations, name, read)
             .await
     }
 

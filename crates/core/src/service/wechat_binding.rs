@@ -25,14 +25,15 @@ impl Core {
             .user()
             .ok_or_else(|| Error::invalid("binding needs a signed-in user, not an application"))?
             .clone();
-        let app = self.application_by_client_id(client_id).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(client_id).await?;
         if app.organization != me.owner {
             return Err(Error::forbidden(format!(
                 "application {} belongs to organization {}, not {}",
                 app.name, app.organization, me.owner
             )));
         }
-        let provider = self.miniprogram_provider(&app).await?;
+        let provider = objects.miniprogram_provider(&app).await?;
         let session = self.exchange_login_code(&provider, code, now).await?;
         let identity = WeChatIdentity {
             organization: me.owner.clone(),
@@ -106,8 +107,9 @@ impl Core {
         if !who.is_user(&owner, &name) {
             crate::authz::require_admin_of(who, &owner)?;
         }
-        let app = self.application_by_client_id(client_id).await?;
-        let provider = self.miniprogram_provider(&app).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(client_id).await?;
+        let provider = objects.miniprogram_provider(&app).await?;
         let mut tx = self.store.begin().await?;
         let linked = tx.list_wechat_identities(&owner, &name).await?;
         let removed = tx
@@ -170,13 +172,14 @@ impl Core {
         let me = who
             .user()
             .ok_or_else(|| Error::invalid("decryption needs a signed-in WeChat user"))?;
-        let app = self.application_by_client_id(client_id).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(client_id).await?;
         if app.organization != me.owner {
             return Err(Error::forbidden(
                 "the application belongs to another organization",
             ));
         }
-        let provider = self.miniprogram_provider(&app).await?;
+        let provider = objects.miniprogram_provider(&app).await?;
         let identity = self
             .store
             .list_wechat_identities(&me.owner, &me.name)

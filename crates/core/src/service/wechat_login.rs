@@ -254,11 +254,6 @@ pub(crate) enum Finished {
 }
 
 impl Core {
-    /// The first provider of the application that is a WeChat Mini Program.
-    pub(crate) async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
-        self.objects().await?.miniprogram_provider(app).await
-    }
-
     pub(crate) async fn wechat_miniprogram_login(
         &self,
         params: &TokenParams,

@@ -3,6 +3,7 @@
 
 mod authorization_codes;
 mod concurrency;
+mod config_version;
 mod constraints;
 mod entities;
 mod fixtures;
