@@ -120,6 +120,28 @@ pub struct AuthzRecord {
     pub body: String,
 }
 
+/// The stored versions a request reads once (see [`Store::versions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    pub config: i64,
+    pub authz: i64,
+}
+
+/// What a token grant writes (the token, its sign-in record and the record's webhook
+/// deliveries), committed together with other grants' writes (see
+/// [`Store::commit_grouped`]).
+#[derive(Debug, Clone)]
+pub struct GroupedWrite {
+    /// A returning WeChat sign-in: the identity's session key and time are updated, and
+    /// everything is written only if the identity still names `user_name` and that user
+    /// is neither forbidden nor deleted (what the caller read before, checked again in
+    /// the writing transaction).
+    pub identity: Option<WeChatIdentity>,
+    pub token: Token,
+    pub record: Record,
+    pub deliveries: Vec<WebhookDelivery>,
+}
+
 /// The answer of [`StoreTx::claim_signin_attempt`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigninClaim {
@@ -146,6 +168,11 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &str,
         expires_at: i64,
     ) -> StoreResult<bool>;
+
+    /// Writes `write` in one transaction with the grouped writes waiting at the same
+    /// moment, committed when this answers (group commit). False: `write.identity` no
+    /// longer links an active user, and nothing of `write` was written.
+    async fn commit_grouped(&self, write: GroupedWrite) -> StoreResult<bool>;
 
     async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>>;
     async fn list_organizations(&self, query: &ListQuery) -> StoreResult<Page<Organization>>;
@@ -245,6 +272,8 @@ pub trait Store: Send + Sync + 'static {
     /// Grows with every write to an organization, application, provider, certificate or
     /// webhook (in that write's transaction): what lets nodes keep those in memory.
     async fn config_version(&self) -> StoreResult<i64>;
+    /// [`Store::config_version`] and [`Store::authz_version`], read by one statement.
+    async fn versions(&self) -> StoreResult<Versions>;
     async fn get_record(&self, name: &str) -> StoreResult<Option<Record>>;
     /// `organization`: only that organization's records.
     async fn list_records(
@@ -275,6 +304,8 @@ pub trait Store: Send + Sync + 'static {
         organization: Option<&str>,
         query: &ListQuery,
     ) -> StoreResult<Page<Webhook>>;
+    /// The organization's enabled webhooks (what a record is delivered to).
+    async fn enabled_webhooks(&self, organization: &str) -> StoreResult<Vec<Webhook>>;
     /// A webhook's deliveries, oldest first.
     async fn list_webhook_deliveries(
         &self,

@@ -96,6 +96,14 @@ fn describe() {
         "Database connection requests that found no idle connection, by role."
     );
     describe_counter!(
+        ferrodoor_store::GROUP_COMMITS_METRIC,
+        "Group commits (one transaction or statement for every job waiting), by queue."
+    );
+    describe_counter!(
+        ferrodoor_store::GROUPED_JOBS_METRIC,
+        "Jobs committed in groups, by queue (divided by the commits: the mean group size)."
+    );
+    describe_counter!(
         ferrodoor_core::telemetry::TOKENS_ISSUED,
         "Tokens issued by grant type."
     );

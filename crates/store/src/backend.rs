@@ -128,6 +128,29 @@ macro_rules! define_backend {
                 Ok(())
             }
 
+            /// Inserts `entities` with as few statements as [`crate::tables::row_chunks`]
+            /// allows (one for up to 64 rows of a size it has).
+            pub(crate) async fn insert_rows<T: Row>(
+                c: &mut Conn,
+                entities: &[&T::Entity],
+            ) -> StoreResult<()> {
+                let mut rest = entities;
+                for size in crate::tables::row_chunks(entities.len()) {
+                    let (chunk, after) = rest.split_at(size);
+                    let mut values = Vec::new();
+                    for entity in chunk {
+                        values.extend(T::values(entity)?);
+                    }
+                    let done = execute(c, T::statements().insert_rows(size), values).await;
+                    match chunk {
+                        [one] => crate::tables::describe::<T, _>(done, one)?,
+                        _ => done?,
+                    };
+                    rest = after;
+                }
+                Ok(())
+            }
+
             /// Writes every column but the key; answers whether the row exists.
             pub(crate) async fn update<T: Row>(c: &mut Conn, entity: &T::Entity) -> StoreResult<bool> {
                 let sql = &T::statements().update;
@@ -181,6 +204,7 @@ macro_rules! define_backend {
             crate::tables::authz::authz_queries!();
             crate::tables::versions::version_queries!(authz_version, bump_authz_version, "authz_version");
             crate::tables::versions::version_queries!(config_version, bump_config_version, "config_version");
+            crate::tables::versions::both_versions_query!();
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
             crate::tables::verification_files::verification_file_queries!();
@@ -204,6 +228,7 @@ macro_rules! define_backend {
         use crate::tables::webhooks::{DeliveryRow, WebhookRow};
         use crate::tables::verification_files::VerificationFileRow;
         use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
+        use ferrodoor_core::store::{GroupedWrite, Versions};
         use crate::tables::casdoor_sessions::CasdoorSessionRow;
         use ferrodoor_core::entity::CasdoorSession;
 
@@ -215,6 +240,84 @@ macro_rules! define_backend {
             pub(crate) statement_timeout: Option<std::time::Duration>,
             /// `wx.login` code claims, committed in groups (see `crate::claims`).
             pub(crate) claims: crate::claims::ClaimQueue,
+            /// Token grants' writes, committed in groups (see [`grouped_queue`]).
+            pub(crate) grouped: crate::group::GroupQueue<GroupedWrite, bool>,
+        }
+
+        /// The most grouped writes one transaction carries.
+        const MAX_GROUPED_WRITES: usize = 64;
+
+        /// The task that commits token grants' writes in groups on `writer`: one
+        /// transaction, one multi-row insert per table, for every write waiting.
+        pub(crate) fn grouped_queue(
+            writer: sqlx::Pool<Db>,
+            limit: Option<std::time::Duration>,
+        ) -> crate::group::GroupQueue<GroupedWrite, bool> {
+            crate::group::GroupQueue::start("token_grants", MAX_GROUPED_WRITES, move |writes| {
+                let writer = writer.clone();
+                async move { commit_grouped_writes(&writer, limit, writes).await }
+            })
+        }
+
+        async fn commit_grouped_writes(
+            writer: &sqlx::Pool<Db>,
+            limit: Option<std::time::Duration>,
+            writes: Vec<GroupedWrite>,
+        ) -> Vec<StoreResult<bool>> {
+            use ferrodoor_core::store::StoreError;
+            // Identities are touched in key order, so two groups (two nodes) that share
+            // identities lock them in the same order and cannot deadlock each other.
+            let mut order: Vec<usize> = (0..writes.len()).collect();
+            order.sort_by_key(|&i| {
+                writes[i]
+                    .identity
+                    .as_ref()
+                    .map(|w| (w.organization.as_str(), w.appid.as_str(), w.openid.as_str()))
+            });
+            match bounded(limit, write_group(writer, &writes, &order)).await {
+                Ok(applied) => applied.into_iter().map(Ok).collect(),
+                // One write the database refuses must not fail the others: each alone.
+                Err(e) if writes.len() > 1 && !matches!(e, StoreError::Unavailable(_)) => {
+                    let mut answers = Vec::with_capacity(writes.len());
+                    for write in writes.chunks(1) {
+                        let alone = bounded(limit, write_group(writer, write, &[0])).await;
+                        answers.push(alone.map(|applied| applied.first().copied().unwrap_or(false)));
+                    }
+                    answers
+                }
+                Err(e) => writes.iter().map(|_| Err(crate::group::same_error(&e))).collect(),
+            }
+        }
+
+        /// One transaction: the identities touched (in `order`), then the tokens, records
+        /// and deliveries of the writes whose identity still links an active user.
+        async fn write_group(
+            writer: &sqlx::Pool<Db>,
+            writes: &[GroupedWrite],
+            order: &[usize],
+        ) -> StoreResult<Vec<bool>> {
+            crate::pool_metrics::note_acquire("transaction", writer);
+            let mut tx = writer.begin_with(BEGIN).await.map_err(crate::error::db_error)?;
+            let mut applied = vec![true; writes.len()];
+            for &i in order {
+                if let Some(identity) = &writes[i].identity {
+                    applied[i] = q::touch_linked_wechat_identity(&mut tx, identity).await?;
+                }
+            }
+            let kept: Vec<&GroupedWrite> = writes
+                .iter()
+                .zip(&applied)
+                .filter_map(|(w, &a)| a.then_some(w))
+                .collect();
+            let tokens: Vec<&Token> = kept.iter().map(|w| &w.token).collect();
+            q::insert_rows::<TokenRow>(&mut tx, &tokens).await?;
+            let records: Vec<&Record> = kept.iter().map(|w| &w.record).collect();
+            q::insert_rows::<RecordRow>(&mut tx, &records).await?;
+            let deliveries: Vec<&WebhookDelivery> =
+                kept.iter().flat_map(|w| &w.deliveries).collect();
+            q::insert_rows::<DeliveryRow>(&mut tx, &deliveries).await?;
+            tx.commit().await.map_err(crate::error::db_error)?;
+            Ok(applied)
         }
 
         /// The task that commits code claims in groups on `writer`.
@@ -327,6 +430,10 @@ macro_rules! store_impl {
                     expires_at,
                 };
                 self.claims.claim(claim).await
+            }
+
+            async fn commit_grouped(&self, write: GroupedWrite) -> StoreResult<bool> {
+                self.grouped.submit(write).await
             }
 
             async fn get_organization(&self, name: &str) -> StoreResult<Option<Organization>> {
@@ -617,6 +724,14 @@ macro_rules! store_impl {
                 .await
             }
 
+            async fn versions(&self) -> StoreResult<Versions> {
+                bounded(
+                    self.statement_timeout,
+                    q::versions(&mut *self.read().await?),
+                )
+                .await
+            }
+
             async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {
                 bounded(
                     self.statement_timeout,
@@ -683,6 +798,14 @@ macro_rules! store_impl {
                 bounded(
                     self.statement_timeout,
                     q::list::<WebhookRow>(&mut *self.read().await?, scope, query),
+                )
+                .await
+            }
+
+            async fn enabled_webhooks(&self, organization: &str) -> StoreResult<Vec<Webhook>> {
+                bounded(
+                    self.statement_timeout,
+                    q::enabled_webhooks(&mut *self.read().await?, organization),
                 )
                 .await
             }

@@ -10,10 +10,11 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use ferrodoor_core::store::{StoreError, StoreResult};
-use tokio::sync::{mpsc, oneshot};
+
+use crate::group::{GroupQueue, same_error};
 
 /// The most claims one statement carries (3 bound values each).
 pub(crate) const MAX_BATCH: usize = 64;
@@ -26,12 +27,8 @@ pub(crate) struct CodeClaim {
     pub expires_at: i64,
 }
 
-type Job = (CodeClaim, oneshot::Sender<StoreResult<bool>>);
-
 /// The handle the backend keeps; the task ends when it is dropped.
-pub(crate) struct ClaimQueue {
-    jobs: mpsc::UnboundedSender<Job>,
-}
+pub(crate) struct ClaimQueue(GroupQueue<CodeClaim, bool>);
 
 impl ClaimQueue {
     /// Starts the task that runs `insert` on each batch; `insert` answers, for each claim
@@ -41,74 +38,50 @@ impl ClaimQueue {
         F: Fn(Vec<CodeClaim>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = StoreResult<Vec<bool>>> + Send + 'static,
     {
-        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(MAX_BATCH);
-            while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                run_batch(&insert, std::mem::take(&mut batch)).await;
-            }
-        });
-        ClaimQueue { jobs }
+        let insert = Arc::new(insert);
+        ClaimQueue(GroupQueue::start("code_claims", MAX_BATCH, move |batch| {
+            let insert = insert.clone();
+            async move { run_batch(&*insert, batch).await }
+        }))
     }
 
     /// Claims `claim`'s code: true when this call took it, false when it was taken before.
     pub(crate) async fn claim(&self, claim: CodeClaim) -> StoreResult<bool> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send((claim, reply))
-            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the code claim was not answered".into()))?
+        self.0.submit(claim).await
     }
 }
 
-async fn run_batch<F, Fut>(insert: &F, jobs: Vec<Job>)
+async fn run_batch<F, Fut>(insert: &F, batch: Vec<CodeClaim>) -> Vec<StoreResult<bool>>
 where
     F: Fn(Vec<CodeClaim>) -> Fut,
     Fut: Future<Output = StoreResult<Vec<bool>>>,
 {
     // The same code twice in one batch: the first in the queue is the one that may win.
-    let mut seen = HashSet::with_capacity(jobs.len());
-    let mut claims = Vec::with_capacity(jobs.len());
-    let mut replies = Vec::with_capacity(jobs.len());
-    for (claim, reply) in jobs {
-        if seen.insert((claim.appid.clone(), claim.code_hash.clone())) {
-            claims.push(claim);
-            replies.push(reply);
-        } else {
-            let _ = reply.send(Ok(false));
-        }
-    }
-    match insert(claims).await {
-        Ok(won) if won.len() == replies.len() => {
-            for (reply, won) in replies.into_iter().zip(won) {
-                let _ = reply.send(Ok(won));
-            }
-        }
-        Ok(_) => {
-            for reply in replies {
-                let _ = reply.send(Err(StoreError::Other(
-                    "a code claim batch answered the wrong number of rows".into(),
-                )));
-            }
-        }
-        Err(e) => {
-            for reply in replies {
-                let _ = reply.send(Err(same_error(&e)));
-            }
-        }
-    }
-}
-
-fn same_error(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
-        StoreError::Reference(m) => StoreError::Reference(m.clone()),
-        StoreError::Invalid(m) => StoreError::Invalid(m.clone()),
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::Other(m) => StoreError::Other(m.clone()),
-    }
+    let mut seen = HashSet::with_capacity(batch.len());
+    let first: Vec<bool> = batch
+        .iter()
+        .map(|c| seen.insert((c.appid.clone(), c.code_hash.clone())))
+        .collect();
+    let distinct: Vec<CodeClaim> = batch
+        .into_iter()
+        .zip(&first)
+        .filter_map(|(c, &f)| f.then_some(c))
+        .collect();
+    let inserted = insert(distinct).await;
+    let mut won = match &inserted {
+        Ok(won) if won.len() == seen.len() => won.iter(),
+        _ => [].iter(),
+    };
+    first
+        .iter()
+        .map(|&f| match (&inserted, f) {
+            (_, false) => Ok(false),
+            (Err(e), true) => Err(same_error(e)),
+            (Ok(_), true) => won.next().copied().ok_or_else(|| {
+                StoreError::Other("a code claim batch answered the wrong number of rows".into())
+            }),
+        })
+        .collect()
 }
 
 /// `INSERT … VALUES ($1, $2, $3), … ON CONFLICT DO NOTHING RETURNING code_hash, appid` for
@@ -180,7 +153,7 @@ mod tests {
         let taken = Arc::new(Mutex::new(HashSet::<String>::new()));
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let (t, s) = (taken.clone(), sizes.clone());
-        let queue = Arc::new(ClaimQueue::start(move |batch: Vec<CodeClaim>| {
+        let queue = std::sync::Arc::new(ClaimQueue::start(move |batch: Vec<CodeClaim>| {
             let (t, s) = (t.clone(), s.clone());
             async move {
                 s.lock().unwrap().push(batch.len());

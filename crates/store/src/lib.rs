@@ -32,11 +32,13 @@ use std::time::Duration;
 
 use ferrodoor_core::store::{Store, StoreError, StoreResult};
 
+pub use group::{COMMITS as GROUP_COMMITS_METRIC, JOBS as GROUPED_JOBS_METRIC};
 pub use pool_metrics::{PoolStats, WAITS as POOL_WAITS_METRIC};
 
 mod backend;
 mod claims;
 mod error;
+mod group;
 mod list;
 mod pool_metrics;
 mod postgres;

@@ -34,8 +34,11 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
     // Plan every statement with its real parameters and the tables' current size. With
     // cached generic plans, a plan made while a table was empty (a fresh deployment) kept
     // being used after a burst of sign-ups filled it: logins looked their user up through
-    // the wrong index, 17–25 ms instead of 0.2 ms (see BENCHMARKS.md). Planning these
-    // small statements costs a fraction of a millisecond.
+    // the wrong index, 17–25 ms instead of 0.2 ms (see BENCHMARKS.md). On empty tables
+    // every index looks as cheap as any other, so any statement's generic plan may search
+    // by a key's first column only. The planning is ~40% of PostgreSQL's CPU per login
+    // (BENCHMARKS.md, "Levers tried"); sending the lookups unprepared instead costs a
+    // second round trip each and was slower.
     let options = PgConnectOptions::from_str(url).map_err(db_error)?.options([
         ("plan_cache_mode", "force_custom_plan".to_string()),
         (
@@ -52,6 +55,7 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
     Ok(Backend {
         reader: pool.clone(),
         claims: claim_queue(pool.clone(), Some(settings.statement_timeout)),
+        grouped: grouped_queue(pool.clone(), Some(settings.statement_timeout)),
         writer: pool,
         statement_timeout: Some(settings.statement_timeout),
     })

@@ -77,6 +77,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
     Ok(Backend {
         reader,
         claims: claim_queue(writer.clone(), None),
+        grouped: grouped_queue(writer.clone(), None),
         writer,
         statement_timeout: None,
     })

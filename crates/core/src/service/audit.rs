@@ -222,6 +222,70 @@ fn status_of(error: &Error) -> i64 {
     }
 }
 
+/// The record of `event` and one delivery per webhook of `webhooks` (the organization's
+/// enabled ones) that listens to it. Runs in the request's task: the record carries the
+/// request's address and sign-in method.
+pub(crate) fn prepare_record(
+    event: Event<'_>,
+    webhooks: &[Webhook],
+    now: Now,
+) -> Result<(Record, Vec<WebhookDelivery>)> {
+    let request = RequestInfo::current();
+    let response = if event.status_code < 400 {
+        json!({"status": "ok", "msg": ""})
+    } else {
+        json!({"status": "error", "msg": event.message})
+    };
+    let mut record = Record {
+        name: uuid::Uuid::new_v4().to_string(),
+        owner: event.organization.to_string(),
+        created_time: now.rfc3339(),
+        organization: event.organization.to_string(),
+        client_ip: request.client_ip,
+        user: event.actor,
+        method: request.method,
+        request_uri: request.request_uri,
+        action: event.action.to_string(),
+        language: request.language,
+        object: event.object,
+        response: response.to_string(),
+        status_code: event.status_code,
+        is_triggered: false,
+        login_method: login_method_of(event.action),
+    };
+    let listening: Vec<&Webhook> = webhooks
+        .iter()
+        .filter(|w| w.events.iter().any(|e| e == event.action))
+        .collect();
+    record.is_triggered = !listening.is_empty();
+    let mut deliveries = Vec::with_capacity(listening.len());
+    for webhook in listening {
+        let mut payload = serde_json::to_value(&record)
+            .map_err(|e| Error::Internal(format!("record to JSON: {e}")))?;
+        if webhook.is_user_extended {
+            payload["extendedUser"] = match event.user {
+                Some(u) => serde_json::to_value(u.clone().masked())
+                    .map_err(|e| Error::Internal(format!("user to JSON: {e}")))?,
+                None => serde_json::Value::Null,
+            };
+        }
+        deliveries.push(WebhookDelivery {
+            id: uuid::Uuid::new_v4().to_string(),
+            webhook_owner: webhook.owner.clone(),
+            webhook_name: webhook.name.clone(),
+            record_name: record.name.clone(),
+            event: record.action.clone(),
+            organization: record.organization.clone(),
+            payload: payload.to_string(),
+            state: "pending".into(),
+            created_at: now.unix(),
+            next_attempt_at: now.unix(),
+            ..WebhookDelivery::default()
+        });
+    }
+    Ok((record, deliveries))
+}
+
 impl Core {
     /// Writes the record of `event` and queues its webhook deliveries, in `tx`.
     pub(crate) async fn record(
@@ -230,60 +294,10 @@ impl Core {
         event: Event<'_>,
         now: Now,
     ) -> Result<()> {
-        let request = RequestInfo::current();
-        let response = if event.status_code < 400 {
-            json!({"status": "ok", "msg": ""})
-        } else {
-            json!({"status": "error", "msg": event.message})
-        };
-        let mut record = Record {
-            name: uuid::Uuid::new_v4().to_string(),
-            owner: event.organization.to_string(),
-            created_time: now.rfc3339(),
-            organization: event.organization.to_string(),
-            client_ip: request.client_ip,
-            user: event.actor,
-            method: request.method,
-            request_uri: request.request_uri,
-            action: event.action.to_string(),
-            language: request.language,
-            object: event.object,
-            response: response.to_string(),
-            status_code: event.status_code,
-            is_triggered: false,
-            login_method: login_method_of(event.action),
-        };
-        let webhooks: Vec<Webhook> = tx
-            .enabled_webhooks(event.organization)
-            .await?
-            .into_iter()
-            .filter(|w| w.events.iter().any(|e| e == event.action))
-            .collect();
-        record.is_triggered = !webhooks.is_empty();
-        for webhook in &webhooks {
-            let mut payload = serde_json::to_value(&record)
-                .map_err(|e| Error::Internal(format!("record to JSON: {e}")))?;
-            if webhook.is_user_extended {
-                payload["extendedUser"] = match event.user {
-                    Some(u) => serde_json::to_value(u.clone().masked())
-                        .map_err(|e| Error::Internal(format!("user to JSON: {e}")))?,
-                    None => serde_json::Value::Null,
-                };
-            }
-            tx.insert_webhook_delivery(&WebhookDelivery {
-                id: uuid::Uuid::new_v4().to_string(),
-                webhook_owner: webhook.owner.clone(),
-                webhook_name: webhook.name.clone(),
-                record_name: record.name.clone(),
-                event: record.action.clone(),
-                organization: record.organization.clone(),
-                payload: payload.to_string(),
-                state: "pending".into(),
-                created_at: now.unix(),
-                next_attempt_at: now.unix(),
-                ..WebhookDelivery::default()
-            })
-            .await?;
+        let webhooks = tx.enabled_webhooks(event.organization).await?;
+        let (record, deliveries) = prepare_record(event, &webhooks, now)?;
+        for delivery in &deliveries {
+            tx.insert_webhook_delivery(delivery).await?;
         }
         tx.insert_record(&record).await?;
         Ok(())

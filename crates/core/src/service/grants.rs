@@ -4,12 +4,13 @@
 use serde::Serialize;
 
 use super::Core;
-use super::audit::Event;
+use super::audit::{Event, prepare_record};
 use super::auth::secrets_match;
+use super::objects::Objects;
 use crate::clock::Now;
-use crate::entity::{Application, GLOBAL_OWNER, Token, User};
+use crate::entity::{Application, GLOBAL_OWNER, Token, User, WeChatIdentity};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
-use crate::store::StoreTx;
+use crate::store::{GroupedWrite, StoreTx};
 use crate::token::{
     TokenRequest, hash_secret, new_refresh_token, sign_access_token_with, sign_id_token,
 };
@@ -112,8 +113,11 @@ impl Core {
     }
 
     /// A confidential client: the secret must match.
-    async fn confidential_client(&self, params: &TokenParams) -> Result<Application> {
-        let app = self.application_by_client_id(&params.client_id).await?;
+    async fn confidential_client(
+        objects: &Objects<'_>,
+        params: &TokenParams,
+    ) -> Result<Application> {
+        let app = objects.client(&params.client_id).await?;
         if !secrets_match(&params.client_secret, &app.client_secret) {
             return Err(Error::oauth(
                 Code::InvalidClient,
@@ -192,9 +196,12 @@ impl Core {
         }
     }
 
-    /// Signs the access token of a stored row and shapes the answer.
+    /// Signs the access token of a stored row and shapes the answer; the token's grants
+    /// are those at `objects`' authorization version.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn token_response(
         &self,
+        objects: &Objects<'_>,
         app: &Application,
         user: Option<&User>,
         pending: PendingToken,
@@ -215,7 +222,7 @@ impl Core {
         };
         let grants = match user {
             Some(u) if crate::token::carries_grants(&app.token_format) => {
-                Some(self.grants_of(u).await?)
+                Some(self.grants_at(u, objects.authz_version()).await?)
             }
             _ => None,
         };
@@ -245,21 +252,45 @@ impl Core {
         })
     }
 
+    /// Stores a new token and the record of its sign-in, committed with the other grants
+    /// waiting at the same moment (group commit).
     async fn store_token(
         &self,
+        objects: &Objects<'_>,
         app: &Application,
         user: Option<&User>,
         pending: &PendingToken,
         now: Now,
     ) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        self.insert_issued_token(&mut *tx, app, user, pending, now)
-            .await?;
-        tx.commit().await?;
+        let write = Self::grouped_write(objects, app, user, pending, None, now).await?;
+        // Without an identity to check, a grouped write is always applied.
+        self.store.commit_grouped(write).await?;
         Ok(())
     }
 
-    /// Stores a new token and records the sign-in (`login`) it completes.
+    /// What [`Core::insert_issued_token`] writes, as one grouped write (the webhooks from
+    /// `objects`, read at the request's config version); `identity`: see
+    /// [`GroupedWrite::identity`].
+    pub(crate) async fn grouped_write(
+        objects: &Objects<'_>,
+        app: &Application,
+        user: Option<&User>,
+        pending: &PendingToken,
+        identity: Option<WeChatIdentity>,
+        now: Now,
+    ) -> Result<GroupedWrite> {
+        let event = login_event(app, user);
+        let webhooks = objects.enabled_webhooks(event.organization).await?;
+        let (record, deliveries) = prepare_record(event, &webhooks, now)?;
+        Ok(GroupedWrite {
+            identity,
+            token: pending.row.clone(),
+            record,
+            deliveries,
+        })
+    }
+
+    /// Stores a new token and records the sign-in (`login`) it completes, in `tx`.
     pub(crate) async fn insert_issued_token(
         &self,
         tx: &mut dyn StoreTx,
@@ -269,14 +300,7 @@ impl Core {
         now: Now,
     ) -> Result<()> {
         tx.insert_token(&pending.row).await?;
-        let event = match user {
-            Some(u) => Event::of_user("login", u),
-            None => Event {
-                actor: format!("app/{}", app.name),
-                ..Event::app_login(&app.organization, format!("{}/{}", app.owner, app.name))
-            },
-        };
-        self.record(tx, event, now).await
+        self.record(tx, login_event(app, user), now).await
     }
 
     async fn client_credentials_grant(
@@ -284,15 +308,19 @@ impl Core {
         params: &TokenParams,
         now: Now,
     ) -> Result<TokenResponse> {
-        let app = self.confidential_client(params).await?;
+        let objects = self.objects().await?;
+        let app = Self::confidential_client(&objects, params).await?;
         Self::require_grant(&app, "client_credentials")?;
         let pending = Self::pending_token(&app, None, "client_credentials", &params.scope, now);
-        self.store_token(&app, None, &pending, now).await?;
-        self.token_response(&app, None, pending, "", "", now).await
+        self.store_token(&objects, &app, None, &pending, now)
+            .await?;
+        self.token_response(&objects, &app, None, pending, "", "", now)
+            .await
     }
 
     async fn password_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
-        let app = self.application_by_client_id(&params.client_id).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(&params.client_id).await?;
         Self::require_grant(&app, "password")?;
         if !app.enable_password {
             return Err(Error::oauth(
@@ -312,8 +340,9 @@ impl Core {
             params.scope.as_str()
         };
         let pending = Self::pending_token(&app, Some(&user), "password", scope, now);
-        self.store_token(&app, Some(&user), &pending, now).await?;
-        self.token_response(&app, Some(&user), pending, &params.nonce, "", now)
+        self.store_token(&objects, &app, Some(&user), &pending, now)
+            .await?;
+        self.token_response(&objects, &app, Some(&user), pending, &params.nonce, "", now)
             .await
     }
 
@@ -321,7 +350,8 @@ impl Core {
     /// same chain, in one transaction. A spent refresh token presented again means it was
     /// stolen or replayed: the whole chain is revoked (RFC 6819 §5.2.2.3).
     async fn refresh_token_grant(&self, params: &TokenParams, now: Now) -> Result<TokenResponse> {
-        let app = self.application_by_client_id(&params.client_id).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(&params.client_id).await?;
         Self::check_sent_secret(params, &app)?;
         let invalid = || {
             Error::oauth(
@@ -381,7 +411,18 @@ impl Core {
             .await?;
         tx.commit().await?;
         crate::telemetry::tokens_revoked("refresh", 1);
-        self.token_response(&app, Some(&user), pending, "", "", now)
+        self.token_response(&objects, &app, Some(&user), pending, "", "", now)
             .await
+    }
+}
+
+/// The sign-in a new token completes: the user's, or the application's own.
+fn login_event<'a>(app: &'a Application, user: Option<&'a User>) -> Event<'a> {
+    match user {
+        Some(u) => Event::of_user("login", u),
+        None => Event {
+            actor: format!("app/{}", app.name),
+            ..Event::app_login(&app.organization, format!("{}/{}", app.owner, app.name))
+        },
     }
 }

@@ -184,8 +184,10 @@ impl Core {
         .await?;
         tx.commit().await?;
         let token = pending.row.clone();
+        // Read after the commit: the token's grants are at least as new as the token.
+        let objects = self.objects().await?;
         let response = self
-            .token_response(&app, user.as_ref(), pending, "", "", now)
+            .token_response(&objects, &app, user.as_ref(), pending, "", "", now)
             .await?;
         Ok(IssuedToken {
             token,

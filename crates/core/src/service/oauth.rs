@@ -191,7 +191,8 @@ impl Core {
         params: &TokenParams,
         now: Now,
     ) -> Result<TokenResponse> {
-        let app = self.application_by_client_id(&params.client_id).await?;
+        let objects = self.objects().await?;
+        let app = objects.client(&params.client_id).await?;
         Self::check_sent_secret(params, &app)?;
         let authenticated = !params.client_secret.is_empty();
         if params.code.is_empty() {
@@ -260,7 +261,7 @@ impl Core {
         tx.set_authorization_code_token(&code_hash, &pending.row.name)
             .await?;
         tx.commit().await?;
-        self.token_response(&app, Some(&user), pending, &code.nonce, "", now)
+        self.token_response(&objects, &app, Some(&user), pending, &code.nonce, "", now)
             .await
     }
 

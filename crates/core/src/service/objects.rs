@@ -6,10 +6,10 @@
 //! instead of a read and decode per object — so the very next request on ANY node sees a
 //! committed change (bound: zero; cost: one read per request).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::entity::{Application, Organization, Provider, ProviderKind};
+use crate::entity::{Application, Organization, Provider, ProviderKind, Webhook};
 use crate::error::{Error, OAuthErrorCode as Code, Result};
 use crate::store::StoreResult;
 use crate::versioned::VersionedMap;
@@ -27,6 +27,8 @@ pub(crate) struct ObjectCache {
     applications_by_client_id: VersionedMap<Application>,
     providers: VersionedMap<Provider>,
     organizations: VersionedMap<Organization>,
+    /// Each organization's enabled webhooks (what its records are delivered to).
+    webhooks: VersionedMap<Arc<Vec<Webhook>>>,
     /// The newest config version this node has read, and when.
     newest: Mutex<Option<(i64, Instant)>>,
 }
@@ -37,6 +39,7 @@ impl Default for ObjectCache {
             applications_by_client_id: VersionedMap::new(MAX_OBJECTS),
             providers: VersionedMap::new(MAX_OBJECTS),
             organizations: VersionedMap::new(MAX_OBJECTS),
+            webhooks: VersionedMap::new(MAX_OBJECTS),
             newest: Mutex::new(None),
         }
     }
@@ -62,16 +65,21 @@ impl ObjectCache {
 pub(crate) struct Objects<'c> {
     core: &'c Core,
     version: i64,
+    /// The authorization version read by the same statement (what a token's grants are
+    /// computed at).
+    authz_version: i64,
 }
 
 impl Core {
-    /// Reads the config version; what the view answers is at least that new.
+    /// Reads the config and authorization versions (one statement); what the view answers
+    /// is at least that new.
     pub(crate) async fn objects(&self) -> Result<Objects<'_>> {
-        let version = self.store.config_version().await?;
-        self.object_cache.saw(version);
+        let versions = self.store.versions().await?;
+        self.object_cache.saw(versions.config);
         Ok(Objects {
             core: self,
-            version,
+            version: versions.config,
+            authz_version: versions.authz,
         })
     }
 
@@ -86,6 +94,23 @@ impl Core {
 }
 
 impl Objects<'_> {
+    /// The authorization version read with this view's config version.
+    pub(crate) fn authz_version(&self) -> i64 {
+        self.authz_version
+    }
+
+    /// `organization`'s enabled webhooks.
+    pub(crate) async fn enabled_webhooks(&self, organization: &str) -> Result<Arc<Vec<Webhook>>> {
+        let read = async {
+            let found = self.core.store.enabled_webhooks(organization).await?;
+            Ok(Some(Arc::new(found)))
+        };
+        let found = self
+            .cached(&self.core.object_cache.webhooks, organization, read)
+            .await?;
+        Ok(found.unwrap_or_default())
+    }
+
     pub(crate) async fn application_by_client_id(
         &self,
         client_id: &str,

@@ -139,15 +139,20 @@ pub(crate) struct OrgAuthz {
 impl Core {
     /// The roles and permissions of `user` (see the module documentation).
     pub async fn grants_of(&self, user: &User) -> Result<UserGrants> {
-        let org = self.org_authz(&user.owner).await?;
+        let version = self.store.authz_version().await?;
+        self.grants_at(user, version).await
+    }
+
+    /// [`Core::grants_of`] at an authorization version read before (with the config's).
+    pub(crate) async fn grants_at(&self, user: &User, version: i64) -> Result<UserGrants> {
+        let org = self.org_authz(&user.owner, version).await?;
         let id = user.id_string();
         let roles = roles_of(&id, &user.groups, &org.roles);
         let permissions = permissions_of(&id, &user.owner, &user.groups, &roles, &org.permissions);
         Ok(UserGrants { roles, permissions })
     }
 
-    async fn org_authz(&self, owner: &str) -> Result<Arc<OrgAuthz>> {
-        let version = self.store.authz_version().await?;
+    async fn org_authz(&self, owner: &str, version: i64) -> Result<Arc<OrgAuthz>> {
         if let Some(org) = self.org_grants.get(version, owner) {
             return Ok(org);
         }

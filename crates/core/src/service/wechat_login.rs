@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use super::Core;
 use super::audit::Event;
 use super::grants::{PendingToken, TokenParams, TokenResponse, WECHAT_MINIPROGRAM_TAG};
+use super::objects::Objects;
 use crate::clock::Now;
 use crate::entity::{Application, IdentityEvent, Organization, Provider, User, WeChatIdentity};
 use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
@@ -170,6 +171,8 @@ const CODE_LIFETIME_SECONDS: i64 = 300;
 /// Attempts of the login transaction when concurrent first logins collide.
 const LOGIN_ATTEMPTS: usize = 5;
 const MAX_PROFILE_FIELD: usize = 1024;
+/// The scope of a mini-program login's token.
+const LOGIN_SCOPE: &str = "openid profile";
 
 /// The mini-program login's own parameters, checked before anything is looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +222,18 @@ pub(crate) struct LoginInput<'a> {
     pub phone: Option<&'a WeChatPhone>,
     /// The identity event's method when no phone is involved (`login`, `web-login`…).
     pub method: &'a str,
+}
+
+impl LoginInput<'_> {
+    /// How the person's account is looked up: this identity, else its unionid.
+    fn lookup(&self) -> WeChatLookup<'_> {
+        WeChatLookup {
+            organization: &self.org.name,
+            appid: self.appid,
+            openid: &self.session.openid,
+            unionid: self.session.unionid.as_deref(),
+        }
+    }
 }
 
 /// What an application's provider item allows.
@@ -294,14 +309,83 @@ impl Core {
             phone: phone.as_ref(),
             method: "login",
         };
-        let (user, finished) = self
-            .complete_wechat_login(&input, Finish::Token, now)
-            .await?;
-        let Finished::Token(pending) = finished else {
-            return Err(Error::Internal("a mini-program login made no token".into()));
+        let (user, pending) = match self.returning_login(&objects, &input, now).await? {
+            Some(done) => done,
+            None => {
+                let (user, finished) = self
+                    .complete_wechat_login(&input, Finish::Token, now)
+                    .await?;
+                let Finished::Token(pending) = finished else {
+                    return Err(Error::Internal("a mini-program login made no token".into()));
+                };
+                (user, *pending)
+            }
         };
-        self.token_response(&app, Some(&user), *pending, "", WECHAT_MINIPROGRAM_TAG, now)
+        let tag = WECHAT_MINIPROGRAM_TAG;
+        self.token_response(&objects, &app, Some(&user), pending, "", tag, now)
             .await
+    }
+
+    /// The common sign-in, a returning user whose profile it leaves as it is: the user is
+    /// read on a reader connection and the identity's touch, the token and the record are
+    /// one grouped write (group commit), which applies only if, in its own transaction,
+    /// the identity still links that user and the user is still active. None when any of
+    /// that does not hold: the sign-in's own transaction then decides and answers.
+    async fn returning_login(
+        &self,
+        objects: &Objects<'_>,
+        input: &LoginInput<'_>,
+        now: Now,
+    ) -> Result<Option<(User, PendingToken)>> {
+        if input.phone.is_some() || !input.rules.can_sign_in {
+            return Ok(None);
+        }
+        let Some(user) = self.store.find_user_by_wechat(input.lookup()).await? else {
+            return Ok(None);
+        };
+        if !user.is_active() || profile_differs(&user, input.nickname, input.avatar) {
+            return Ok(None);
+        }
+        let identity = self.wechat_identity(input, &user.name, now)?;
+        let pending = Self::pending_token(
+            input.app,
+            Some(&user),
+            WECHAT_MINIPROGRAM_TAG,
+            LOGIN_SCOPE,
+            now,
+        );
+        let write = Self::grouped_write(
+            objects,
+            input.app,
+            Some(&user),
+            &pending,
+            Some(identity),
+            now,
+        )
+        .await?;
+        if !self.store.commit_grouped(write).await? {
+            return Ok(None);
+        }
+        Ok(Some((user, pending)))
+    }
+
+    /// The identity `input` signs in with, linked to `user_name`.
+    fn wechat_identity(
+        &self,
+        input: &LoginInput<'_>,
+        user_name: &str,
+        now: Now,
+    ) -> Result<WeChatIdentity> {
+        Ok(WeChatIdentity {
+            organization: input.org.name.clone(),
+            appid: input.appid.to_string(),
+            openid: input.session.openid.clone(),
+            unionid: input.session.unionid.clone(),
+            user_name: user_name.to_string(),
+            created_time: now.rfc3339(),
+            updated_time: now.rfc3339(),
+            session_key_sealed: self.seal_session_key(input.session)?,
+        })
     }
 
     /// Exchanges a `wx.login` code with WeChat, at most once: the code is claimed in the
@@ -440,36 +524,15 @@ impl Core {
         attempt: usize,
         now: Now,
     ) -> Result<(User, Finished)> {
-        let LoginInput {
-            app,
-            org,
-            appid,
-            session,
-            ..
-        } = *input;
-        let lookup = WeChatLookup {
-            organization: &org.name,
-            appid,
-            openid: &session.openid,
-            unionid: session.unionid.as_deref(),
-        };
-        let identity = WeChatIdentity {
-            organization: org.name.clone(),
-            appid: appid.to_string(),
-            openid: session.openid.clone(),
-            unionid: session.unionid.clone(),
-            user_name: String::new(),
-            created_time: now.rfc3339(),
-            updated_time: now.rfc3339(),
-            session_key_sealed: self.seal_session_key(session)?,
-        };
+        let LoginInput { app, org, .. } = *input;
+        let identity = self.wechat_identity(input, "", now)?;
         let method = if input.phone.is_some() {
             "phone-login"
         } else {
             input.method
         };
         let mut tx = self.store.begin().await?;
-        let by_identity = tx.find_user_by_wechat(lookup).await?;
+        let by_identity = tx.find_user_by_wechat(input.lookup()).await?;
         let by_phone = match input.phone {
             Some(p) => {
                 tx.find_user_by_phone(&org.name, &p.pure_phone_number)
@@ -541,13 +604,8 @@ impl Core {
         };
         let finished = match finish {
             Finish::Token => {
-                let pending = Self::pending_token(
-                    app,
-                    Some(&user),
-                    WECHAT_MINIPROGRAM_TAG,
-                    "openid profile",
-                    now,
-                );
+                let pending =
+                    Self::pending_token(app, Some(&user), WECHAT_MINIPROGRAM_TAG, LOGIN_SCOPE, now);
                 self.insert_issued_token(&mut *tx, app, Some(&user), &pending, now)
                     .await?;
                 Finished::Token(Box::new(pending))
@@ -608,16 +666,19 @@ fn profile_field<'a>(name: &str, value: &'a str) -> Result<Option<&'a str>> {
     Ok((!value.is_empty()).then_some(value))
 }
 
+/// Whether the nickname or avatar sent with a login differs from the user's.
+fn profile_differs(user: &User, nickname: Option<&str>, avatar: Option<&str>) -> bool {
+    nickname.is_some_and(|n| n != user.display_name) || avatar.is_some_and(|a| a != user.avatar)
+}
+
 /// Sets the nickname and avatar sent with a login; answers whether anything changed.
 fn apply_profile(user: &mut User, nickname: Option<&str>, avatar: Option<&str>) -> bool {
-    let mut changed = false;
-    if let Some(n) = nickname.filter(|n| *n != user.display_name) {
+    let changed = profile_differs(user, nickname, avatar);
+    if let Some(n) = nickname {
         user.display_name = n.to_string();
-        changed = true;
     }
-    if let Some(a) = avatar.filter(|a| *a != user.avatar) {
+    if let Some(a) = avatar {
         user.avatar = a.to_string();
-        changed = true;
     }
     changed
 }

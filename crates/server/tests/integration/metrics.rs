@@ -137,6 +137,14 @@ async fn exact_counts(backend: Backend) {
     assert_eq!(count(&text, calls, &invalid_code), 1.0);
     let latency = "ferrodoor_wechat_call_duration_seconds_count";
     assert_eq!(count(&text, latency, &[("api", "jscode2session")]), 3.0);
+    // Every code was claimed (the bogus one too: WeChat saw it), in groups of one or more.
+    let claims = [("queue", "code_claims")];
+    assert_eq!(
+        count(&text, "ferrodoor_db_grouped_jobs_total", &claims),
+        3.0
+    );
+    let groups = count(&text, "ferrodoor_db_group_commits_total", &claims);
+    assert!((1.0..=3.0).contains(&groups), "{groups} claim groups");
 
     // A refreshed token keeps the grant type of the chain it continues.
     let issued = "ferrodoor_tokens_issued_total";

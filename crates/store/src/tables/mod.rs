@@ -133,6 +133,27 @@ pub(crate) struct Statements {
     /// Sets every column but the key.
     pub update: String,
     pub delete: String,
+    /// `INSERT … VALUES (…), (…)` of 2^i rows at `[i]`, made when first used.
+    insert_rows: [std::sync::OnceLock<String>; ROW_SIZES],
+    columns: usize,
+}
+
+/// Multi-row inserts come in 1, 2, 4 … 64 rows: few distinct texts, each a prepared
+/// statement kept by every connection.
+const ROW_SIZES: usize = 7;
+pub(crate) const MAX_ROWS: usize = 1 << (ROW_SIZES - 1);
+
+/// How to insert `n` rows with the sizes [`Statements::insert_rows`] has: the largest
+/// first, e.g. 13 → 8, 4, 1.
+pub(crate) fn row_chunks(mut n: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let size = 1usize << n.min(MAX_ROWS).ilog2();
+        n -= size;
+        Some(size)
+    })
 }
 
 impl Statements {
@@ -166,7 +187,27 @@ impl Statements {
             update: format!("UPDATE {table} SET {set} WHERE {by_key}"),
             delete: format!("DELETE FROM {table} WHERE {by_key}"),
             get,
+            insert_rows: Default::default(),
+            columns: names.len(),
         }
+    }
+
+    /// The insert of `rows` rows (a size [`row_chunks`] answers), `insert`'s text with
+    /// more value lists: row `r`'s values bind after the `r` rows before it.
+    pub(crate) fn insert_rows(&self, rows: usize) -> &str {
+        let i = rows.clamp(1, MAX_ROWS).ilog2() as usize;
+        self.insert_rows[i].get_or_init(|| {
+            let head = &self.insert[..self.insert.find(" VALUES ").unwrap_or(self.insert.len())];
+            let lists: Vec<String> = (0..1usize << i)
+                .map(|r| {
+                    let values: Vec<String> = (1..=self.columns)
+                        .map(|c| format!("${}", r * self.columns + c))
+                        .collect();
+                    format!("({})", values.join(", "))
+                })
+                .collect();
+            format!("{head} VALUES {}", lists.join(", "))
+        })
     }
 }
 
@@ -495,5 +536,26 @@ mod tests {
             s.delete,
             "DELETE FROM things WHERE owner = $1 AND name = $2"
         );
+    }
+
+    #[test]
+    fn multi_row_inserts_number_each_rows_values_after_the_rows_before() {
+        let s = Statements::of(&SCHEMA);
+        assert_eq!(s.insert_rows(1), s.insert);
+        assert_eq!(
+            s.insert_rows(2),
+            "INSERT INTO things (owner, name, a, type) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)"
+        );
+        assert!(s.insert_rows(64).ends_with("($253, $254, $255, $256)"));
+        assert_eq!(s.insert_rows(64).matches("), (").count(), 63);
+    }
+
+    #[test]
+    fn rows_are_inserted_in_power_of_two_chunks_largest_first() {
+        assert_eq!(row_chunks(0).count(), 0);
+        assert_eq!(row_chunks(13).collect::<Vec<_>>(), [8, 4, 1]);
+        assert_eq!(row_chunks(64).collect::<Vec<_>>(), [64]);
+        assert_eq!(row_chunks(130).collect::<Vec<_>>(), [64, 64, 2]);
+        assert!((1..300).all(|n| row_chunks(n).sum::<usize>() == n));
     }
 }

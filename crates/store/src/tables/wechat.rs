@@ -27,6 +27,35 @@ crate::tables::table! {
 pub(crate) const LIST_OF_USER: &str = "SELECT * FROM wechat_identities \
      WHERE organization = $1 AND user_name = $2 ORDER BY created_time, appid, openid";
 
+macro_rules! touch_sql {
+    () => {
+        "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), \
+         updated_time = $5, session_key_sealed = COALESCE($6, session_key_sealed) \
+         WHERE organization = $1 AND appid = $2 AND openid = $3"
+    };
+}
+
+/// A login's touch of its identity: `$1`–`$3` the key, `$4` unionid, `$5` time, `$6` the
+/// sealed session key (see [`touch_values`]).
+pub(crate) const TOUCH: &str = touch_sql!();
+/// [`TOUCH`] while the identity names `$7` and that user is neither forbidden nor deleted.
+pub(crate) const TOUCH_LINKED: &str = concat!(
+    touch_sql!(),
+    " AND user_name = $7 AND EXISTS (SELECT 1 FROM users \
+     WHERE owner = $1 AND name = $7 AND NOT is_forbidden AND NOT is_deleted)"
+);
+
+pub(crate) fn touch_values(i: &WeChatIdentity) -> Vec<crate::tables::Value<'_>> {
+    vec![
+        i.organization.as_str().into(),
+        i.appid.as_str().into(),
+        i.openid.as_str().into(),
+        i.unionid.as_deref().into(),
+        i.updated_time.as_str().into(),
+        i.session_key_sealed.as_deref().into(),
+    ]
+}
+
 /// Expands the WeChat queries for the backend in scope; see [`crate::backend`].
 macro_rules! wechat_queries {
     () => {
@@ -44,18 +73,18 @@ macro_rules! wechat_queries {
             c: &mut Conn,
             i: &WeChatIdentity,
         ) -> StoreResult<bool> {
-            let sql = "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), \
-                 updated_time = $5, session_key_sealed = COALESCE($6, session_key_sealed) \
-                 WHERE organization = $1 AND appid = $2 AND openid = $3";
-            let args = vec![
-                i.organization.as_str().into(),
-                i.appid.as_str().into(),
-                i.openid.as_str().into(),
-                i.unionid.as_deref().into(),
-                i.updated_time.as_str().into(),
-                i.session_key_sealed.as_deref().into(),
-            ];
-            Ok(execute(c, sql, args).await? > 0)
+            Ok(execute(c, wechat::TOUCH, wechat::touch_values(i)).await? > 0)
+        }
+
+        /// [`touch_wechat_identity`] only while the identity names `i.user_name` and that
+        /// user is active: what a returning sign-in read before its grouped write.
+        pub(crate) async fn touch_linked_wechat_identity(
+            c: &mut Conn,
+            i: &WeChatIdentity,
+        ) -> StoreResult<bool> {
+            let mut args = wechat::touch_values(i);
+            args.push(i.user_name.as_str().into());
+            Ok(execute(c, wechat::TOUCH_LINKED, args).await? > 0)
         }
 
         /// Served by `wechat_identities_user_idx` (organization, user_name).

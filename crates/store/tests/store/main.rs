@@ -7,6 +7,7 @@ mod config_version;
 mod constraints;
 mod entities;
 mod fixtures;
+mod grouped;
 mod identity_events;
 mod lists;
 mod phone;

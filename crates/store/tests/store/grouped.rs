@@ -1,0 +1,177 @@
+//! Grouped writes (`Store::commit_grouped`): a token grant's token, record and deliveries,
+//! committed with the others waiting at the same moment.
+
+use std::sync::Arc;
+
+use ferrodoor_core::entity::{Record, WebhookDelivery};
+use ferrodoor_core::store::{GroupedWrite, StoreError};
+
+use crate::committed;
+use crate::fixtures::*;
+
+fn write(name: &str, identity: Option<ferrodoor_core::entity::WeChatIdentity>) -> GroupedWrite {
+    GroupedWrite {
+        identity,
+        token: token(name, "acme", "alice", 100, None),
+        record: Record {
+            name: format!("record-{name}"),
+            owner: "acme".into(),
+            organization: "acme".into(),
+            action: "login".into(),
+            ..Record::default()
+        },
+        deliveries: vec![WebhookDelivery {
+            id: format!("delivery-{name}"),
+            webhook_owner: "acme".into(),
+            webhook_name: "hook".into(),
+            record_name: format!("record-{name}"),
+            event: "login".into(),
+            organization: "acme".into(),
+            payload: "{}".into(),
+            state: "pending".into(),
+            ..WebhookDelivery::default()
+        }],
+    }
+}
+
+/// What a write left: its token, its record, its delivery.
+async fn written(env: &Env, name: &str) -> (bool, bool, bool) {
+    let token = env.store.get_token(name).await.expect("token").is_some();
+    let record = env
+        .store
+        .get_record(&format!("record-{name}"))
+        .await
+        .expect("record")
+        .is_some();
+    let delivery = env
+        .store
+        .list_webhook_deliveries("acme", "hook")
+        .await
+        .expect("deliveries")
+        .iter()
+        .any(|d| d.id == format!("delivery-{name}"));
+    (token, record, delivery)
+}
+
+#[tokio::test]
+async fn a_grouped_write_applies_only_while_its_identity_links_an_active_user() {
+    on_both(|env| async move {
+        let mut alice = org_with_user(&env, "acme", "alice").await;
+        committed!(env, |tx| {
+            tx.insert_user(&user("acme", "bob")).await.expect("bob");
+            tx.insert_wechat_identity(&identity("acme", "wxA", "o-alice", None, "alice"))
+                .await
+                .expect("identity");
+        });
+        let touched = ferrodoor_core::entity::WeChatIdentity {
+            updated_time: "2024-02-01T00:00:00Z".into(),
+            session_key_sealed: Some("sealed-new".into()),
+            ..identity("acme", "wxA", "o-alice", None, "alice")
+        };
+
+        assert!(
+            env.store
+                .commit_grouped(write("t1", Some(touched.clone())))
+                .await
+                .expect("t1")
+        );
+        assert_eq!(written(&env, "t1").await, (true, true, true));
+        let linked = env
+            .store
+            .list_wechat_identities("acme", "alice")
+            .await
+            .expect("list");
+        assert_eq!(linked[0].session_key_sealed.as_deref(), Some("sealed-new"));
+        assert_eq!(linked[0].updated_time, "2024-02-01T00:00:00Z");
+
+        // The identity links alice, not bob: nothing of the write is written.
+        let for_bob = ferrodoor_core::entity::WeChatIdentity {
+            user_name: "bob".into(),
+            session_key_sealed: Some("sealed-bob".into()),
+            ..touched.clone()
+        };
+        assert!(
+            !env.store
+                .commit_grouped(write("t2", Some(for_bob)))
+                .await
+                .expect("t2")
+        );
+        assert_eq!(written(&env, "t2").await, (false, false, false));
+        // An identity that is not linked at all.
+        let unknown = identity("acme", "wxA", "o-nobody", None, "alice");
+        assert!(
+            !env.store
+                .commit_grouped(write("t3", Some(unknown)))
+                .await
+                .expect("t3")
+        );
+        assert_eq!(written(&env, "t3").await, (false, false, false));
+
+        // Alice forbidden after the caller read her: refused in the writing transaction.
+        alice.is_forbidden = true;
+        committed!(env, |tx| assert!(
+            tx.update_user(&alice).await.expect("forbid")
+        ));
+        assert!(
+            !env.store
+                .commit_grouped(write("t4", Some(touched.clone())))
+                .await
+                .expect("t4")
+        );
+        assert_eq!(written(&env, "t4").await, (false, false, false));
+        let linked = env
+            .store
+            .list_wechat_identities("acme", "alice")
+            .await
+            .expect("list");
+        assert_eq!(linked[0].session_key_sealed.as_deref(), Some("sealed-new"));
+
+        // No identity to check (client credentials): always written.
+        assert!(
+            env.store
+                .commit_grouped(write("t5", None))
+                .await
+                .expect("t5")
+        );
+        assert_eq!(written(&env, "t5").await, (true, true, true));
+    })
+    .await;
+}
+
+/// Thirty grouped writes at once, one of them refused by the database (its token's name is
+/// taken): that one fails alone, every other one is written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_write_fails_alone_and_the_others_of_its_group_are_written() {
+    on_both(|env| async move {
+        org_with_user(&env, "acme", "alice").await;
+        committed!(env, |tx| tx
+            .insert_token(&token("w-7", "acme", "alice", 100, None))
+            .await
+            .expect("taken name"));
+        let barrier = Arc::new(tokio::sync::Barrier::new(30));
+        let tasks: Vec<_> = (0..30)
+            .map(|i| {
+                let (store, barrier) = (env.store.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    (
+                        i,
+                        store.commit_grouped(write(&format!("w-{i}"), None)).await,
+                    )
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (i, answer) = task.await.expect("task");
+            if i == 7 {
+                assert!(matches!(answer, Err(StoreError::Conflict(_))), "{answer:?}");
+                // Its record and delivery were not written either.
+                assert!(!written(&env, "w-7").await.1);
+            } else {
+                assert!(answer.expect("write"), "w-{i}");
+                assert_eq!(written(&env, &format!("w-{i}")).await, (true, true, true));
+            }
+        }
+    })
+    .await;
+}
