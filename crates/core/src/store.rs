@@ -127,9 +127,8 @@ pub struct Versions {
     pub authz: i64,
 }
 
-/// What a token grant writes (the token, its sign-in record and the record's webhook
-/// deliveries), committed together with other grants' writes (see
-/// [`Store::commit_grouped`]).
+/// What a token grant writes (the token, its records and their webhook deliveries),
+/// committed together with other grants' writes (see [`Store::commit_grouped`]).
 #[derive(Debug, Clone)]
 pub struct GroupedWrite {
     /// A returning WeChat sign-in: the identity's session key and time are updated, and
@@ -137,9 +136,22 @@ pub struct GroupedWrite {
     /// is neither forbidden nor deleted (what the caller read before, checked again in
     /// the writing transaction).
     pub identity: Option<WeChatIdentity>,
+    /// A first WeChat sign-in's new account.
+    pub signup: Option<GroupedSignup>,
     pub token: Token,
-    pub record: Record,
+    pub records: Vec<Record>,
     pub deliveries: Vec<WebhookDelivery>,
+}
+
+/// A new account made by a first WeChat sign-in: the user, the identity linked to it and
+/// the link's event. Written only if, in the writing transaction, no identity of the
+/// organization has the identity's unionid (else that person has an account already);
+/// a user or identity that exists by then fails the write with a conflict.
+#[derive(Debug, Clone)]
+pub struct GroupedSignup {
+    pub user: User,
+    pub identity: WeChatIdentity,
+    pub event: IdentityEvent,
 }
 
 /// The answer of [`StoreTx::claim_signin_attempt`].

@@ -228,7 +228,7 @@ macro_rules! define_backend {
         use crate::tables::webhooks::{DeliveryRow, WebhookRow};
         use crate::tables::verification_files::VerificationFileRow;
         use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
-        use ferrodoor_core::store::{GroupedWrite, Versions};
+        use ferrodoor_core::store::{GroupedSignup, GroupedWrite, Versions};
         use crate::tables::casdoor_sessions::CasdoorSessionRow;
         use ferrodoor_core::entity::CasdoorSession;
 
@@ -259,7 +259,7 @@ macro_rules! define_backend {
             })
         }
 
-        async fn commit_grouped_writes(
+        pub(crate) async fn commit_grouped_writes(
             writer: &sqlx::Pool<Db>,
             limit: Option<std::time::Duration>,
             writes: Vec<GroupedWrite>,
@@ -299,9 +299,19 @@ macro_rules! define_backend {
             crate::pool_metrics::note_acquire("transaction", writer);
             let mut tx = writer.begin_with(BEGIN).await.map_err(crate::error::db_error)?;
             let mut applied = vec![true; writes.len()];
+            // The unionids this group gives a new account: a second one is refused too.
+            let mut new_unionids = std::collections::HashSet::new();
             for &i in order {
                 if let Some(identity) = &writes[i].identity {
                     applied[i] = q::touch_linked_wechat_identity(&mut tx, identity).await?;
+                }
+                let unionid = writes[i].signup.as_ref().and_then(|s| {
+                    let i = &s.identity;
+                    i.unionid.as_deref().filter(|u| !u.is_empty()).map(|u| (i.organization.as_str(), u))
+                });
+                if let Some((organization, unionid)) = unionid {
+                    applied[i] = new_unionids.insert((organization, unionid))
+                        && !q::unionid_linked(&mut tx, organization, unionid).await?;
                 }
             }
             let kept: Vec<&GroupedWrite> = writes
@@ -309,9 +319,16 @@ macro_rules! define_backend {
                 .zip(&applied)
                 .filter_map(|(w, &a)| a.then_some(w))
                 .collect();
+            let signups: Vec<&GroupedSignup> = kept.iter().filter_map(|w| w.signup.as_ref()).collect();
+            let users: Vec<&User> = signups.iter().map(|s| &s.user).collect();
+            q::insert_rows::<UserRow>(&mut tx, &users).await?;
+            let identities: Vec<&WeChatIdentity> = signups.iter().map(|s| &s.identity).collect();
+            q::insert_rows::<WeChatIdentityRow>(&mut tx, &identities).await?;
+            let events: Vec<&IdentityEvent> = signups.iter().map(|s| &s.event).collect();
+            q::insert_rows::<IdentityEventRow>(&mut tx, &events).await?;
             let tokens: Vec<&Token> = kept.iter().map(|w| &w.token).collect();
             q::insert_rows::<TokenRow>(&mut tx, &tokens).await?;
-            let records: Vec<&Record> = kept.iter().map(|w| &w.record).collect();
+            let records: Vec<&Record> = kept.iter().flat_map(|w| &w.records).collect();
             q::insert_rows::<RecordRow>(&mut tx, &records).await?;
             let deliveries: Vec<&WebhookDelivery> =
                 kept.iter().flat_map(|w| &w.deliveries).collect();

@@ -39,6 +39,8 @@ mod backend;
 mod claims;
 mod error;
 mod group;
+#[cfg(test)]
+mod group_tests;
 mod list;
 mod pool_metrics;
 mod postgres;

@@ -279,15 +279,29 @@ impl Core {
         identity: Option<WeChatIdentity>,
         now: Now,
     ) -> Result<GroupedWrite> {
-        let event = login_event(app, user);
+        let mut write = GroupedWrite {
+            identity,
+            signup: None,
+            token: pending.row.clone(),
+            records: Vec::new(),
+            deliveries: Vec::new(),
+        };
+        Self::add_record(&mut write, objects, login_event(app, user), now).await?;
+        Ok(write)
+    }
+
+    /// Adds the record of `event` and its deliveries to `write`.
+    pub(crate) async fn add_record(
+        write: &mut GroupedWrite,
+        objects: &Objects<'_>,
+        event: Event<'_>,
+        now: Now,
+    ) -> Result<()> {
         let webhooks = objects.enabled_webhooks(event.organization).await?;
         let (record, deliveries) = prepare_record(event, &webhooks, now)?;
-        Ok(GroupedWrite {
-            identity,
-            token: pending.row.clone(),
-            record,
-            deliveries,
-        })
+        write.records.push(record);
+        write.deliveries.extend(deliveries);
+        Ok(())
     }
 
     /// Stores a new token and records the sign-in (`login`) it completes, in `tx`.

@@ -18,7 +18,7 @@ use crate::clock::Now;
 use crate::entity::{Application, IdentityEvent, Organization, Provider, User, WeChatIdentity};
 use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
 use crate::seal::Secret;
-use crate::store::{StoreError, WeChatLookup};
+use crate::store::{GroupedSignup, StoreError, WeChatLookup};
 use crate::token::hash_secret;
 
 /// What `jscode2session` tells about the person.
@@ -309,7 +309,7 @@ impl Core {
             phone: phone.as_ref(),
             method: "login",
         };
-        let (user, pending) = match self.returning_login(&objects, &input, now).await? {
+        let (user, pending) = match self.grouped_login(&objects, &input, now).await? {
             Some(done) => done,
             None => {
                 let (user, finished) = self
@@ -326,47 +326,69 @@ impl Core {
             .await
     }
 
-    /// The common sign-in, a returning user whose profile it leaves as it is: the user is
-    /// read on a reader connection and the identity's touch, the token and the record are
-    /// one grouped write (group commit), which applies only if, in its own transaction,
-    /// the identity still links that user and the user is still active. None when any of
-    /// that does not hold: the sign-in's own transaction then decides and answers.
-    async fn returning_login(
+    /// The common sign-ins as one grouped write each (group commit), the user read on a
+    /// reader connection: a returning user whose profile the sign-in leaves as it is (the
+    /// identity's touch, the token and the record), or a person seen for the first time
+    /// (the new user, identity, link event, token and both records). The write applies
+    /// only if what was read still holds in its transaction (the identity links that
+    /// active user; no account has the person's unionid, the user and identity do not
+    /// exist yet). None when that is not so, or for a phone sign-in: the sign-in's own
+    /// transaction then decides and answers, as it does for every other case.
+    async fn grouped_login(
         &self,
         objects: &Objects<'_>,
         input: &LoginInput<'_>,
         now: Now,
     ) -> Result<Option<(User, PendingToken)>> {
-        if input.phone.is_some() || !input.rules.can_sign_in {
+        if input.phone.is_some() {
             return Ok(None);
         }
-        let Some(user) = self.store.find_user_by_wechat(input.lookup()).await? else {
-            return Ok(None);
+        let found = self.store.find_user_by_wechat(input.lookup()).await?;
+        let (user, pending, write) = match found {
+            Some(user) => {
+                let unchanged = !profile_differs(&user, input.nickname, input.avatar);
+                if !(input.rules.can_sign_in && user.is_active() && unchanged) {
+                    return Ok(None);
+                }
+                let identity = self.wechat_identity(input, &user.name, now)?;
+                let pending = Self::login_token(input.app, &user, now);
+                let app = input.app;
+                let write =
+                    Self::grouped_write(objects, app, Some(&user), &pending, Some(identity), now)
+                        .await?;
+                (user, pending, write)
+            }
+            None if input.rules.can_sign_up => {
+                let user = new_wechat_user(input, 0, now);
+                let identity = self.wechat_identity(input, &user.name, now)?;
+                let event = link_event(&identity, &user, input.method, now);
+                let pending = Self::login_token(input.app, &user, now);
+                let mut write =
+                    Self::grouped_write(objects, input.app, Some(&user), &pending, None, now)
+                        .await?;
+                let signup = Event::of_user("signup", &user);
+                Self::add_record(&mut write, objects, signup, now).await?;
+                write.signup = Some(GroupedSignup {
+                    user: user.clone(),
+                    identity,
+                    event,
+                });
+                (user, pending, write)
+            }
+            None => return Ok(None),
         };
-        if !user.is_active() || profile_differs(&user, input.nickname, input.avatar) {
-            return Ok(None);
+        match self.store.commit_grouped(write).await {
+            Ok(true) => Ok(Some((user, pending))),
+            // A concurrent first sign-in of this person (or an unrelated user of that name)
+            // got there first: the sign-in's own transaction finds or names it.
+            Ok(false) | Err(StoreError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e.into()),
         }
-        let identity = self.wechat_identity(input, &user.name, now)?;
-        let pending = Self::pending_token(
-            input.app,
-            Some(&user),
-            WECHAT_MINIPROGRAM_TAG,
-            LOGIN_SCOPE,
-            now,
-        );
-        let write = Self::grouped_write(
-            objects,
-            input.app,
-            Some(&user),
-            &pending,
-            Some(identity),
-            now,
-        )
-        .await?;
-        if !self.store.commit_grouped(write).await? {
-            return Ok(None);
-        }
-        Ok(Some((user, pending)))
+    }
+
+    /// A mini-program sign-in's token for `user`.
+    fn login_token(app: &Application, user: &User, now: Now) -> PendingToken {
+        Self::pending_token(app, Some(user), WECHAT_MINIPROGRAM_TAG, LOGIN_SCOPE, now)
     }
 
     /// The identity `input` signs in with, linked to `user_name`.
@@ -604,8 +626,7 @@ impl Core {
         };
         let finished = match finish {
             Finish::Token => {
-                let pending =
-                    Self::pending_token(app, Some(&user), WECHAT_MINIPROGRAM_TAG, LOGIN_SCOPE, now);
+                let pending = Self::login_token(app, &user, now);
                 self.insert_issued_token(&mut *tx, app, Some(&user), &pending, now)
                     .await?;
                 Finished::Token(Box::new(pending))

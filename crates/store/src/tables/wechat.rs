@@ -87,6 +87,23 @@ macro_rules! wechat_queries {
             Ok(execute(c, wechat::TOUCH_LINKED, args).await? > 0)
         }
 
+        /// Whether an identity of `organization` has `unionid` (`wechat_identities_unionid_idx`).
+        pub(crate) async fn unionid_linked(
+            c: &mut Conn,
+            organization: &str,
+            unionid: &str,
+        ) -> StoreResult<bool> {
+            let sql = "SELECT organization, appid, openid FROM wechat_identities \
+                 WHERE organization = $1 AND unionid = $2 LIMIT 1";
+            let found: Option<(String, String, String)> = sqlx::query_as(sql)
+                .bind(organization)
+                .bind(unionid)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_error)?;
+            Ok(found.is_some())
+        }
+
         /// Served by `wechat_identities_user_idx` (organization, user_name).
         pub(crate) async fn delete_wechat_identities(
             c: &mut Conn,

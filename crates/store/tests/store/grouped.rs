@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ferrodoor_core::entity::{Record, WebhookDelivery};
-use ferrodoor_core::store::{GroupedWrite, StoreError};
+use ferrodoor_core::store::{GroupedSignup, GroupedWrite, StoreError};
 
 use crate::committed;
 use crate::fixtures::*;
@@ -12,14 +12,15 @@ use crate::fixtures::*;
 fn write(name: &str, identity: Option<ferrodoor_core::entity::WeChatIdentity>) -> GroupedWrite {
     GroupedWrite {
         identity,
+        signup: None,
         token: token(name, "acme", "alice", 100, None),
-        record: Record {
+        records: vec![Record {
             name: format!("record-{name}"),
             owner: "acme".into(),
             organization: "acme".into(),
             action: "login".into(),
             ..Record::default()
-        },
+        }],
         deliveries: vec![WebhookDelivery {
             id: format!("delivery-{name}"),
             webhook_owner: "acme".into(),
@@ -172,6 +173,106 @@ async fn a_refused_write_fails_alone_and_the_others_of_its_group_are_written() {
                 assert_eq!(written(&env, &format!("w-{i}")).await, (true, true, true));
             }
         }
+    })
+    .await;
+}
+
+fn signup(name: &str, appid: &str, openid: &str, unionid: Option<&str>) -> GroupedWrite {
+    let user = user("acme", name);
+    let identity = identity("acme", appid, openid, unionid, name);
+    GroupedWrite {
+        signup: Some(GroupedSignup {
+            event: event("acme", name, appid, openid, "link", "2024-01-04T00:00:00Z"),
+            user,
+            identity,
+        }),
+        ..write(&format!("token-{name}"), None)
+    }
+}
+
+/// A first sign-in's grouped write makes the account (user, identity, link event) with its
+/// token and records, unless the person has an account by unionid by then; a name taken
+/// since the caller looked is a conflict.
+#[tokio::test]
+async fn a_grouped_signup_makes_the_account_unless_the_unionid_has_one() {
+    on_both(|env| async move {
+        org_with_user(&env, "acme", "alice").await;
+        let first = signup("wechat-o1", "wxA", "o1", Some("U1"));
+        assert!(env.store.commit_grouped(first).await.expect("first"));
+        assert!(
+            env.store
+                .get_user("acme", "wechat-o1")
+                .await
+                .expect("get")
+                .is_some()
+        );
+        let linked = env
+            .store
+            .list_wechat_identities("acme", "wechat-o1")
+            .await
+            .expect("list");
+        assert_eq!(linked.len(), 1);
+        assert_eq!(linked[0].unionid.as_deref(), Some("U1"));
+        let events = env
+            .store
+            .list_identity_events("acme", "wechat-o1")
+            .await
+            .expect("events");
+        assert_eq!(events.len(), 1);
+        assert_eq!(written(&env, "token-wechat-o1").await, (true, true, true));
+
+        // The same person (unionid) from another mini program: not a second account.
+        let again = signup("wechat-o2", "wxB", "o2", Some("U1"));
+        assert!(!env.store.commit_grouped(again).await.expect("again"));
+        assert!(
+            env.store
+                .get_user("acme", "wechat-o2")
+                .await
+                .expect("get")
+                .is_none()
+        );
+        assert_eq!(
+            written(&env, "token-wechat-o2").await,
+            (false, false, false)
+        );
+
+        // A user of that name exists by now.
+        let taken = signup("alice", "wxA", "o3", None);
+        let answer = env.store.commit_grouped(taken).await;
+        assert!(matches!(answer, Err(StoreError::Conflict(_))), "{answer:?}");
+        assert!(
+            env.store
+                .list_wechat_identities("acme", "alice")
+                .await
+                .expect("list")
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+/// Ten first sign-ins of one person (one unionid) from ten mini programs at once, grouped
+/// or not: one account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_grouped_signups_of_one_unionid_make_one_account() {
+    on_both(|env| async move {
+        org_with_user(&env, "acme", "alice").await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(10));
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let (store, barrier) = (env.store.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let write = signup(&format!("wechat-p{i}"), &format!("wx{i}"), "p", Some("U9"));
+                    store.commit_grouped(write).await.expect("write")
+                })
+            })
+            .collect();
+        let mut made = 0;
+        for task in tasks {
+            made += usize::from(task.await.expect("task"));
+        }
+        assert_eq!(made, 1);
     })
     .await;
 }
