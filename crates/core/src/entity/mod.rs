@@ -68,6 +68,15 @@ pub const BUILT_IN_CERT: &str = "cert-built-in";
 /// send an object back unchanged do not overwrite the secret).
 pub const MASK: &str = "***";
 
+/// The name of a row of a table that only grows (tokens, records, webhook deliveries): a
+/// UUID v7, ordered by time, so new rows go to the end of the key's index and the rows of
+/// one commit share its pages (a random v4 dirtied one index page per row). It carries
+/// the creation time, which these rows show anyway, and 74 random bits; it is never a
+/// secret (the refresh token is).
+pub fn append_only_name() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// Casdoor's `owner/name` identifier.
 pub fn split_id(id: &str) -> Option<(&str, &str)> {
     let (owner, name) = id.split_once('/')?;

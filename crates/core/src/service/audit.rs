@@ -237,7 +237,7 @@ pub(crate) fn prepare_record(
         json!({"status": "error", "msg": event.message})
     };
     let mut record = Record {
-        name: uuid::Uuid::new_v4().to_string(),
+        name: crate::entity::append_only_name(),
         owner: event.organization.to_string(),
         created_time: now.rfc3339(),
         organization: event.organization.to_string(),
@@ -270,7 +270,7 @@ pub(crate) fn prepare_record(
             };
         }
         deliveries.push(WebhookDelivery {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::entity::append_only_name(),
             webhook_owner: webhook.owner.clone(),
             webhook_name: webhook.name.clone(),
             record_name: record.name.clone(),

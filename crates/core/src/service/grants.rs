@@ -166,7 +166,7 @@ impl Core {
             (String::new(), String::new())
         };
         let expires_in = app.access_token_seconds();
-        let name = uuid::Uuid::new_v4().to_string();
+        let name = crate::entity::append_only_name();
         PendingToken {
             row: Token {
                 owner: GLOBAL_OWNER.into(),

@@ -537,9 +537,12 @@ on_both_backends!(
 
 on_both_backends!(forged_expired_and_foreign_tokens_are_refused, |kit| {
     let client = setup(kit).await;
+    // 2 s (`exp` counts from the issuing second, so the token lives 1–2 s): long enough for
+    // the checks below under a loaded test run, over before the sleep ends. (1 s lived
+    // 0–1 s and flaked when the machine was busy.)
     kit.post(
         "/api/update-application?id=admin/web",
-        json!({"expireInHours": 0.0003}),
+        json!({"expireInHours": 0.0006}),
         &kit.admin,
     )
     .await
