@@ -6,7 +6,7 @@ use ferrodoor_core::entity::{IdentityEvent, Organization, User, WeChatIdentity};
 use sqlx::Connection;
 
 use super::identity_events;
-use super::users::{FIND_BY_IDENTITY, FIND_BY_PHONE, FIND_BY_WECHAT_COLUMN};
+use super::users::{FIND_BY_EXACT_IDENTITY, FIND_BY_PHONE, FIND_BY_UNIONID, FIND_BY_WECHAT_COLUMN};
 use crate::testdb::TestDb;
 
 /// Plans depend on the data: give the planner an organization of some size to look at.
@@ -65,18 +65,25 @@ struct Lookup {
     postgres: &'static [&'static str],
 }
 
-const LOOKUPS: [Lookup; 4] = [
+const LOOKUPS: [Lookup; 5] = [
     Lookup {
-        sql: FIND_BY_IDENTITY,
-        args: &[Some("org"), Some("wx"), Some("openid"), Some("unionid")],
+        sql: FIND_BY_EXACT_IDENTITY,
+        args: &[Some("org"), Some("wx"), Some("openid")],
         sqlite: &[
-            "SEARCH wechat_identities USING INDEX sqlite_autoindex_wechat_identities_1 \
+            "SEARCH w USING INDEX sqlite_autoindex_wechat_identities_1 \
              (organization=? AND appid=? AND openid=?)",
-            "SEARCH wechat_identities USING INDEX wechat_identities_unionid_idx \
-             (organization=? AND unionid=?)",
             "SEARCH u USING INDEX sqlite_autoindex_users_1 (owner=? AND name=?)",
         ],
-        postgres: &["wechat_identities_pkey", "wechat_identities_unionid_idx"],
+        postgres: &["wechat_identities_pkey", "users_pkey"],
+    },
+    Lookup {
+        sql: FIND_BY_UNIONID,
+        args: &[Some("org"), Some("unionid")],
+        sqlite: &[
+            "SEARCH w USING INDEX wechat_identities_unionid_idx (organization=? AND unionid=?)",
+            "SEARCH u USING INDEX sqlite_autoindex_users_1 (owner=? AND name=?)",
+        ],
+        postgres: &["wechat_identities_unionid_idx"],
     },
     Lookup {
         sql: FIND_BY_WECHAT_COLUMN,

@@ -73,17 +73,20 @@ pub(crate) const CLAIM_SIGNIN_ATTEMPT: &str = "UPDATE users SET signin_wrong_tim
 pub(crate) const RESET_SIGNIN_WRONG_TIMES: &str = "UPDATE users \
      SET signin_wrong_times = 0, last_signin_wrong_time = 0 WHERE owner = $1 AND name = $2";
 
-/// The user of an identity: `$1` organization, `$2` appid, `$3` openid, `$4` unionid
-/// (NULL when absent). The exact identity comes first, then unionid matches, oldest first.
-/// UNION ALL rather than OR: with OR, SQLite settles for scanning the organization.
-pub(crate) const FIND_BY_IDENTITY: &str = "SELECT u.* FROM ( \
-       SELECT organization, user_name, 0 AS pref, created_time, appid, openid \
-       FROM wechat_identities WHERE organization = $1 AND appid = $2 AND openid = $3 \
-       UNION ALL \
-       SELECT organization, user_name, 1 AS pref, created_time, appid, openid \
-       FROM wechat_identities WHERE organization = $1 AND unionid = $4 \
-     ) w JOIN users u ON u.owner = w.organization AND u.name = w.user_name \
-     ORDER BY w.pref, w.created_time, w.appid, w.openid LIMIT 1";
+/// The user of exactly this identity (`$1` organization, `$2` appid, `$3` openid): what a
+/// returning sign-in finds, through two primary keys. Kept apart from the unionid lookup
+/// so that it is cheap to plan (PostgreSQL plans every statement each time, see
+/// `postgres.rs`): one UNION ALL of both cost PostgreSQL more to plan than to run.
+pub(crate) const FIND_BY_EXACT_IDENTITY: &str = "SELECT u.* FROM wechat_identities w \
+     JOIN users u ON u.owner = w.organization AND u.name = w.user_name \
+     WHERE w.organization = $1 AND w.appid = $2 AND w.openid = $3";
+
+/// The user of another identity of the same person (`$1` organization, `$2` unionid): the
+/// oldest link first.
+pub(crate) const FIND_BY_UNIONID: &str = "SELECT u.* FROM wechat_identities w \
+     JOIN users u ON u.owner = w.organization AND u.name = w.user_name \
+     WHERE w.organization = $1 AND w.unionid = $2 \
+     ORDER BY w.created_time, w.appid, w.openid LIMIT 1";
 
 /// A user imported from Casdoor, by its `wechat` column: `$1` organization, `$2` openid,
 /// `$3` unionid (either may be NULL); an openid match first.
@@ -121,27 +124,35 @@ macro_rules! user_queries {
             fetch_optional::<UserRow>(c, users::FIND_BY_ID, vec![id.into()]).await
         }
 
-        /// Two indexed queries: the identities (primary key, else the unionid index; the
-        /// exact identity first), then Casdoor's `wechat` column (index on owner, wechat).
+        /// Indexed queries, the first that finds someone answers: the identity itself
+        /// (primary keys), another identity with its unionid (`wechat_identities_unionid_idx`),
+        /// Casdoor's `wechat` column (index on owner, wechat).
         pub(crate) async fn find_user_by_wechat(
             c: &mut Conn,
             lookup: WeChatLookup<'_>,
         ) -> StoreResult<Option<User>> {
             let openid = users::non_empty(Some(lookup.openid));
             let unionid = users::non_empty(lookup.unionid);
-            let by_identity = vec![
-                lookup.organization.into(),
-                lookup.appid.into(),
-                openid.into(),
-                unionid.into(),
-            ];
-            if let Some(user) =
-                fetch_optional::<UserRow>(c, users::FIND_BY_IDENTITY, by_identity).await?
-            {
-                return Ok(Some(user));
-            }
             if openid.is_none() && unionid.is_none() {
                 return Ok(None);
+            }
+            if openid.is_some() {
+                let exact = vec![
+                    lookup.organization.into(),
+                    lookup.appid.into(),
+                    openid.into(),
+                ];
+                let sql = users::FIND_BY_EXACT_IDENTITY;
+                if let Some(user) = fetch_optional::<UserRow>(c, sql, exact).await? {
+                    return Ok(Some(user));
+                }
+            }
+            if unionid.is_some() {
+                let by_unionid = vec![lookup.organization.into(), unionid.into()];
+                let sql = users::FIND_BY_UNIONID;
+                if let Some(user) = fetch_optional::<UserRow>(c, sql, by_unionid).await? {
+                    return Ok(Some(user));
+                }
             }
             let by_column = vec![lookup.organization.into(), openid.into(), unionid.into()];
             fetch_optional::<UserRow>(c, users::FIND_BY_WECHAT_COLUMN, by_column).await
