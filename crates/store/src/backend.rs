@@ -299,11 +299,23 @@ macro_rules! define_backend {
             crate::pool_metrics::note_acquire("transaction", writer);
             let mut tx = writer.begin_with(BEGIN).await.map_err(crate::error::db_error)?;
             let mut applied = vec![true; writes.len()];
+            // Returning sign-ins' touches, one per identity (in key order; of one identity's
+            // touches the last in the queue, which overwrites the others as it would in turn).
+            let mut touches: Vec<&WeChatIdentity> = Vec::new();
+            for &i in order {
+                if let Some(identity) = &writes[i].identity {
+                    match touches.last_mut() {
+                        Some(last) if crate::tables::wechat::key_of(last) == crate::tables::wechat::key_of(identity) => *last = identity,
+                        _ => touches.push(identity),
+                    }
+                }
+            }
+            let touched = q::touch_linked_wechat_identities(&mut tx, &touches).await?;
             // The unionids this group gives a new account: a second one is refused too.
             let mut new_unionids = std::collections::HashSet::new();
             for &i in order {
                 if let Some(identity) = &writes[i].identity {
-                    applied[i] = q::touch_linked_wechat_identity(&mut tx, identity).await?;
+                    applied[i] = touched.contains(&crate::tables::wechat::key_of(identity));
                 }
                 let unionid = writes[i].signup.as_ref().and_then(|s| {
                     let i = &s.identity;

@@ -50,6 +50,99 @@ fn signup(name: &str, appid: &str, unionid: &str) -> GroupedWrite {
     }
 }
 
+/// Runs one group on `db`'s writer, as the grants' queue would.
+async fn one_group(db: &TestDb, writes: Vec<GroupedWrite>) -> Vec<bool> {
+    let answers = match &db.database().inner {
+        Inner::Sqlite(b) => crate::sqlite::commit_grouped_writes(&b.writer, None, writes).await,
+        Inner::Postgres(b) => crate::postgres::commit_grouped_writes(&b.writer, None, writes).await,
+    };
+    answers.into_iter().map(|a| a.expect("write")).collect()
+}
+
+fn returning(user: &str, session_key: &str, token: &str) -> GroupedWrite {
+    let mut write = signup(user, "wxA", "U-unused");
+    write.signup = None;
+    write.token.name = token.into();
+    write.identity = Some(WeChatIdentity {
+        organization: "acme".into(),
+        appid: "wxA".into(),
+        openid: format!("o-{user}"),
+        unionid: None,
+        user_name: user.into(),
+        created_time: String::new(),
+        updated_time: format!("t-{session_key}"),
+        session_key_sealed: Some(session_key.into()),
+    });
+    write
+}
+
+/// Three returning sign-ins in one group, touched by one statement: two of one person (both
+/// apply, the later session key stays, as if one after the other) and one of a user
+/// forbidden since the read (does not apply, writes nothing).
+async fn returning_sign_ins_in_one_group(db: TestDb) {
+    let store = db.store();
+    let mut tx = store.begin().await.expect("begin");
+    let org = Organization {
+        name: "acme".into(),
+        ..Organization::default()
+    };
+    tx.insert_organization(&org).await.expect("org");
+    for (name, forbidden) in [("alice", false), ("bob", true)] {
+        let user = User {
+            owner: "acme".into(),
+            name: name.into(),
+            id: format!("id-{name}"),
+            is_forbidden: forbidden,
+            ..User::default()
+        };
+        tx.insert_user(&user).await.expect("user");
+        let mut identity = returning(name, "old", "-").identity.expect("identity");
+        identity.updated_time = "t-old".into();
+        tx.insert_wechat_identity(&identity)
+            .await
+            .expect("identity");
+    }
+    tx.commit().await.expect("commit");
+    let writes = vec![
+        returning("alice", "k1", "t1"),
+        returning("bob", "kb", "t2"),
+        returning("alice", "k2", "t3"),
+    ];
+    assert_eq!(
+        one_group(&db, writes).await,
+        [true, false, true],
+        "{}",
+        db.backend_name()
+    );
+    let alice = store
+        .list_wechat_identities("acme", "alice")
+        .await
+        .expect("list");
+    assert_eq!(alice[0].session_key_sealed.as_deref(), Some("k2"));
+    assert_eq!(alice[0].updated_time, "t-k2");
+    let bob = store
+        .list_wechat_identities("acme", "bob")
+        .await
+        .expect("list");
+    assert_eq!(bob[0].session_key_sealed.as_deref(), Some("old"));
+    assert!(store.get_token("t1").await.expect("get").is_some());
+    assert!(store.get_token("t2").await.expect("get").is_none());
+    assert!(store.get_token("t3").await.expect("get").is_some());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn returning_sign_ins_in_one_group_sqlite() {
+    returning_sign_ins_in_one_group(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn returning_sign_ins_in_one_group_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        returning_sign_ins_in_one_group(db).await;
+    }
+}
+
 /// Two first sign-ins of one person (one unionid, two mini programs) in one group: the
 /// first makes the account, the second does not apply.
 async fn one_account_per_unionid_in_a_group(db: TestDb) {

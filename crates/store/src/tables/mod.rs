@@ -140,7 +140,7 @@ pub(crate) struct Statements {
 
 /// Multi-row inserts come in 1, 2, 4 … 64 rows: few distinct texts, each a prepared
 /// statement kept by every connection.
-const ROW_SIZES: usize = 7;
+pub(crate) const ROW_SIZES: usize = 7;
 pub(crate) const MAX_ROWS: usize = 1 << (ROW_SIZES - 1);
 
 /// How to insert `n` rows with the sizes [`Statements::insert_rows`] has: the largest

@@ -38,12 +38,40 @@ macro_rules! touch_sql {
 /// A login's touch of its identity: `$1`–`$3` the key, `$4` unionid, `$5` time, `$6` the
 /// sealed session key (see [`touch_values`]).
 pub(crate) const TOUCH: &str = touch_sql!();
-/// [`TOUCH`] while the identity names `$7` and that user is neither forbidden nor deleted.
-pub(crate) const TOUCH_LINKED: &str = concat!(
-    touch_sql!(),
-    " AND user_name = $7 AND EXISTS (SELECT 1 FROM users \
-     WHERE owner = $1 AND name = $7 AND NOT is_forbidden AND NOT is_deleted)"
-);
+/// [`TOUCH`] of `rows` identities at once (a size [`crate::tables::row_chunks`] answers),
+/// each only while it names its user (the row's seventh value) and that user is neither
+/// forbidden nor deleted; answers the keys it touched. Row `r` binds [`touch_values`] and
+/// the user's name after the `r` rows before it.
+pub(crate) fn touch_linked_sql(rows: usize) -> &'static str {
+    static TEXTS: [std::sync::OnceLock<String>; crate::tables::ROW_SIZES] =
+        [const { std::sync::OnceLock::new() }; crate::tables::ROW_SIZES];
+    let i = rows.clamp(1, crate::tables::MAX_ROWS).ilog2() as usize;
+    TEXTS[i].get_or_init(|| {
+        let lists: Vec<String> = (0..1usize << i)
+            .map(|r| {
+                let values: Vec<String> = (1..=7).map(|c| format!("${}", r * 7 + c)).collect();
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        format!(
+            "UPDATE wechat_identities SET unionid = COALESCE(v.column4, unionid), \
+             updated_time = v.column5, session_key_sealed = COALESCE(v.column6, session_key_sealed) \
+             FROM (VALUES {}) AS v \
+             WHERE organization = v.column1 AND appid = v.column2 AND openid = v.column3 \
+             AND user_name = v.column7 AND EXISTS (SELECT 1 FROM users \
+             WHERE owner = v.column1 AND name = v.column7 AND NOT is_forbidden AND NOT is_deleted) \
+             RETURNING organization, appid, openid",
+            lists.join(", ")
+        )
+    })
+}
+
+/// An identity's key, as [`touch_linked_sql`] answers it.
+pub(crate) type IdentityKey = (String, String, String);
+
+pub(crate) fn key_of(i: &WeChatIdentity) -> IdentityKey {
+    (i.organization.clone(), i.appid.clone(), i.openid.clone())
+}
 
 pub(crate) fn touch_values(i: &WeChatIdentity) -> Vec<crate::tables::Value<'_>> {
     vec![
@@ -76,15 +104,31 @@ macro_rules! wechat_queries {
             Ok(execute(c, wechat::TOUCH, wechat::touch_values(i)).await? > 0)
         }
 
-        /// [`touch_wechat_identity`] only while the identity names `i.user_name` and that
-        /// user is active: what a returning sign-in read before its grouped write.
-        pub(crate) async fn touch_linked_wechat_identity(
+        /// [`touch_wechat_identity`] of each identity (distinct keys) only while it names
+        /// its `user_name` and that user is active: what returning sign-ins read before
+        /// their grouped write. One statement per chunk; answers the keys touched.
+        pub(crate) async fn touch_linked_wechat_identities(
             c: &mut Conn,
-            i: &WeChatIdentity,
-        ) -> StoreResult<bool> {
-            let mut args = wechat::touch_values(i);
-            args.push(i.user_name.as_str().into());
-            Ok(execute(c, wechat::TOUCH_LINKED, args).await? > 0)
+            identities: &[&WeChatIdentity],
+        ) -> StoreResult<std::collections::HashSet<wechat::IdentityKey>> {
+            let mut touched = std::collections::HashSet::new();
+            let mut rest = identities;
+            for size in crate::tables::row_chunks(identities.len()) {
+                let (chunk, after) = rest.split_at(size);
+                let mut values = Vec::new();
+                for i in chunk {
+                    values.extend(wechat::touch_values(i));
+                    values.push(i.user_name.as_str().into());
+                }
+                let rows: Vec<wechat::IdentityKey> =
+                    sqlx::query_as_with(wechat::touch_linked_sql(size), arguments(values)?)
+                        .fetch_all(&mut *c)
+                        .await
+                        .map_err(db_error)?;
+                touched.extend(rows);
+                rest = after;
+            }
+            Ok(touched)
         }
 
         /// Whether an identity of `organization` has `unionid` (`wechat_identities_unionid_idx`).
