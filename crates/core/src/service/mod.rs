@@ -25,6 +25,7 @@ mod verification_files;
 pub mod webhooks;
 mod wechat_binding;
 pub mod wechat_login;
+mod wechat_login_grouped;
 pub mod wechat_scan;
 pub mod wechat_web;
 // Casdoor's sessions, tokens and certificates (issue 13)

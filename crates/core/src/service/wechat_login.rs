@@ -13,12 +13,11 @@ use async_trait::async_trait;
 use super::Core;
 use super::audit::Event;
 use super::grants::{PendingToken, TokenParams, TokenResponse, WECHAT_MINIPROGRAM_TAG};
-use super::objects::Objects;
 use crate::clock::Now;
 use crate::entity::{Application, IdentityEvent, Organization, Provider, User, WeChatIdentity};
 use crate::error::{Error, OAuthErrorCode as Code, Result, UpstreamFailure};
 use crate::seal::Secret;
-use crate::store::{GroupedSignup, StoreError, WeChatLookup};
+use crate::store::{StoreError, WeChatLookup};
 use crate::token::hash_secret;
 
 /// What `jscode2session` tells about the person.
@@ -172,7 +171,7 @@ const CODE_LIFETIME_SECONDS: i64 = 300;
 const LOGIN_ATTEMPTS: usize = 5;
 const MAX_PROFILE_FIELD: usize = 1024;
 /// The scope of a mini-program login's token.
-const LOGIN_SCOPE: &str = "openid profile";
+pub(super) const LOGIN_SCOPE: &str = "openid profile";
 
 /// The mini-program login's own parameters, checked before anything is looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,7 +225,7 @@ pub(crate) struct LoginInput<'a> {
 
 impl LoginInput<'_> {
     /// How the person's account is looked up: this identity, else its unionid.
-    fn lookup(&self) -> WeChatLookup<'_> {
+    pub(super) fn lookup(&self) -> WeChatLookup<'_> {
         WeChatLookup {
             organization: &self.org.name,
             appid: self.appid,
@@ -326,73 +325,8 @@ impl Core {
             .await
     }
 
-    /// The common sign-ins as one grouped write each (group commit), the user read on a
-    /// reader connection: a returning user whose profile the sign-in leaves as it is (the
-    /// identity's touch, the token and the record), or a person seen for the first time
-    /// (the new user, identity, link event, token and both records). The write applies
-    /// only if what was read still holds in its transaction (the identity links that
-    /// active user; no account has the person's unionid, the user and identity do not
-    /// exist yet). None when that is not so, or for a phone sign-in: the sign-in's own
-    /// transaction then decides and answers, as it does for every other case.
-    async fn grouped_login(
-        &self,
-        objects: &Objects<'_>,
-        input: &LoginInput<'_>,
-        now: Now,
-    ) -> Result<Option<(User, PendingToken)>> {
-        if input.phone.is_some() {
-            return Ok(None);
-        }
-        let found = self.store.find_user_by_wechat(input.lookup()).await?;
-        let (user, pending, write) = match found {
-            Some(user) => {
-                let unchanged = !profile_differs(&user, input.nickname, input.avatar);
-                if !(input.rules.can_sign_in && user.is_active() && unchanged) {
-                    return Ok(None);
-                }
-                let identity = self.wechat_identity(input, &user.name, now)?;
-                let pending = Self::login_token(input.app, &user, now);
-                let app = input.app;
-                let write =
-                    Self::grouped_write(objects, app, Some(&user), &pending, Some(identity), now)
-                        .await?;
-                (user, pending, write)
-            }
-            None if input.rules.can_sign_up => {
-                let user = new_wechat_user(input, 0, now);
-                let identity = self.wechat_identity(input, &user.name, now)?;
-                let event = link_event(&identity, &user, input.method, now);
-                let pending = Self::login_token(input.app, &user, now);
-                let mut write =
-                    Self::grouped_write(objects, input.app, Some(&user), &pending, None, now)
-                        .await?;
-                let signup = Event::of_user("signup", &user);
-                Self::add_record(&mut write, objects, signup, now).await?;
-                write.signup = Some(GroupedSignup {
-                    user: user.clone(),
-                    identity,
-                    event,
-                });
-                (user, pending, write)
-            }
-            None => return Ok(None),
-        };
-        match self.store.commit_grouped(write).await {
-            Ok(true) => Ok(Some((user, pending))),
-            // A concurrent first sign-in of this person (or an unrelated user of that name)
-            // got there first: the sign-in's own transaction finds or names it.
-            Ok(false) | Err(StoreError::Conflict(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// A mini-program sign-in's token for `user`.
-    fn login_token(app: &Application, user: &User, now: Now) -> PendingToken {
-        Self::pending_token(app, Some(user), WECHAT_MINIPROGRAM_TAG, LOGIN_SCOPE, now)
-    }
-
     /// The identity `input` signs in with, linked to `user_name`.
-    fn wechat_identity(
+    pub(super) fn wechat_identity(
         &self,
         input: &LoginInput<'_>,
         user_name: &str,
@@ -626,7 +560,7 @@ impl Core {
         };
         let finished = match finish {
             Finish::Token => {
-                let pending = Self::login_token(app, &user, now);
+                let pending = super::wechat_login_grouped::login_token(app, &user, now);
                 self.insert_issued_token(&mut *tx, app, Some(&user), &pending, now)
                     .await?;
                 Finished::Token(Box::new(pending))
@@ -688,7 +622,7 @@ fn profile_field<'a>(name: &str, value: &'a str) -> Result<Option<&'a str>> {
 }
 
 /// Whether the nickname or avatar sent with a login differs from the user's.
-fn profile_differs(user: &User, nickname: Option<&str>, avatar: Option<&str>) -> bool {
+pub(super) fn profile_differs(user: &User, nickname: Option<&str>, avatar: Option<&str>) -> bool {
     nickname.is_some_and(|n| n != user.display_name) || avatar.is_some_and(|a| a != user.avatar)
 }
 
@@ -706,7 +640,7 @@ fn apply_profile(user: &mut User, nickname: Option<&str>, avatar: Option<&str>) 
 
 /// A new user named `wechat-<openid>`. After a name clash with an unrelated user (the
 /// identity lookup found nobody, yet the name is taken) later attempts add a suffix.
-fn new_wechat_user(input: &LoginInput<'_>, attempt: usize, now: Now) -> User {
+pub(super) fn new_wechat_user(input: &LoginInput<'_>, attempt: usize, now: Now) -> User {
     let session = input.session;
     let mut name = format!("wechat-{}", session.openid);
     if attempt >= 2 {

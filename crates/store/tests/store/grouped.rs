@@ -54,6 +54,26 @@ async fn written(env: &Env, name: &str) -> (bool, bool, bool) {
     (token, record, delivery)
 }
 
+/// Whether a grouped write applied, and what it left (see [`written`]).
+type Outcome = (bool, (bool, bool, bool));
+const FULLY: Outcome = (true, (true, true, true));
+const NOTHING: Outcome = (false, (false, false, false));
+
+async fn apply(
+    env: &Env,
+    name: &str,
+    identity: Option<ferrodoor_core::entity::WeChatIdentity>,
+) -> Outcome {
+    let applied = env.store.commit_grouped(write(name, identity)).await;
+    (applied.expect(name), written(env, name).await)
+}
+
+async fn session_key(env: &Env, user: &str) -> String {
+    let linked = env.store.list_wechat_identities("acme", user).await;
+    let key = linked.expect("list")[0].session_key_sealed.clone();
+    key.unwrap_or_default()
+}
+
 #[tokio::test]
 async fn a_grouped_write_applies_only_while_its_identity_links_an_active_user() {
     on_both(|env| async move {
@@ -70,20 +90,13 @@ async fn a_grouped_write_applies_only_while_its_identity_links_an_active_user() 
             ..identity("acme", "wxA", "o-alice", None, "alice")
         };
 
-        assert!(
-            env.store
-                .commit_grouped(write("t1", Some(touched.clone())))
-                .await
-                .expect("t1")
+        assert_eq!(apply(&env, "t1", Some(touched.clone())).await, FULLY);
+        assert_eq!(session_key(&env, "alice").await, "sealed-new");
+        let linked = env.store.list_wechat_identities("acme", "alice").await;
+        assert_eq!(
+            linked.expect("list")[0].updated_time,
+            "2024-02-01T00:00:00Z"
         );
-        assert_eq!(written(&env, "t1").await, (true, true, true));
-        let linked = env
-            .store
-            .list_wechat_identities("acme", "alice")
-            .await
-            .expect("list");
-        assert_eq!(linked[0].session_key_sealed.as_deref(), Some("sealed-new"));
-        assert_eq!(linked[0].updated_time, "2024-02-01T00:00:00Z");
 
         // The identity links alice, not bob: nothing of the write is written.
         let for_bob = ferrodoor_core::entity::WeChatIdentity {
@@ -91,50 +104,21 @@ async fn a_grouped_write_applies_only_while_its_identity_links_an_active_user() 
             session_key_sealed: Some("sealed-bob".into()),
             ..touched.clone()
         };
-        assert!(
-            !env.store
-                .commit_grouped(write("t2", Some(for_bob)))
-                .await
-                .expect("t2")
-        );
-        assert_eq!(written(&env, "t2").await, (false, false, false));
+        assert_eq!(apply(&env, "t2", Some(for_bob)).await, NOTHING);
         // An identity that is not linked at all.
         let unknown = identity("acme", "wxA", "o-nobody", None, "alice");
-        assert!(
-            !env.store
-                .commit_grouped(write("t3", Some(unknown)))
-                .await
-                .expect("t3")
-        );
-        assert_eq!(written(&env, "t3").await, (false, false, false));
+        assert_eq!(apply(&env, "t3", Some(unknown)).await, NOTHING);
 
         // Alice forbidden after the caller read her: refused in the writing transaction.
         alice.is_forbidden = true;
         committed!(env, |tx| assert!(
             tx.update_user(&alice).await.expect("forbid")
         ));
-        assert!(
-            !env.store
-                .commit_grouped(write("t4", Some(touched.clone())))
-                .await
-                .expect("t4")
-        );
-        assert_eq!(written(&env, "t4").await, (false, false, false));
-        let linked = env
-            .store
-            .list_wechat_identities("acme", "alice")
-            .await
-            .expect("list");
-        assert_eq!(linked[0].session_key_sealed.as_deref(), Some("sealed-new"));
+        assert_eq!(apply(&env, "t4", Some(touched.clone())).await, NOTHING);
+        assert_eq!(session_key(&env, "alice").await, "sealed-new");
 
         // No identity to check (client credentials): always written.
-        assert!(
-            env.store
-                .commit_grouped(write("t5", None))
-                .await
-                .expect("t5")
-        );
-        assert_eq!(written(&env, "t5").await, (true, true, true));
+        assert_eq!(apply(&env, "t5", None).await, FULLY);
     })
     .await;
 }
