@@ -281,10 +281,9 @@ pub trait Store: Send + Sync + 'static {
     /// Grows with every change to an authorization object or a user's groups, so every
     /// node can tell whether its enforcers are still current.
     async fn authz_version(&self) -> StoreResult<i64>;
-    /// Grows with every write to an organization, application, provider, certificate or
-    /// webhook (in that write's transaction): what lets nodes keep those in memory.
-    async fn config_version(&self) -> StoreResult<i64>;
-    /// [`Store::config_version`] and [`Store::authz_version`], read by one statement.
+    /// The config version (it grows with every write to an organization, application,
+    /// provider, certificate or webhook, in that write's transaction: what lets nodes keep
+    /// those in memory) and [`Store::authz_version`], read by one statement.
     async fn versions(&self) -> StoreResult<Versions>;
     async fn get_record(&self, name: &str) -> StoreResult<Option<Record>>;
     /// `organization`: only that organization's records.

@@ -203,7 +203,7 @@ macro_rules! define_backend {
             crate::tables::sessions::session_queries!();
             crate::tables::authz::authz_queries!();
             crate::tables::versions::version_queries!(authz_version, bump_authz_version, "authz_version");
-            crate::tables::versions::version_queries!(config_version, bump_config_version, "config_version");
+            crate::tables::versions::version_queries!(bump_config_version, "config_version");
             crate::tables::versions::both_versions_query!();
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
@@ -268,12 +268,7 @@ macro_rules! define_backend {
             // Identities are touched in key order, so two groups (two nodes) that share
             // identities lock them in the same order and cannot deadlock each other.
             let mut order: Vec<usize> = (0..writes.len()).collect();
-            order.sort_by_key(|&i| {
-                writes[i]
-                    .identity
-                    .as_ref()
-                    .map(|w| (w.organization.as_str(), w.appid.as_str(), w.openid.as_str()))
-            });
+            order.sort_by_key(|&i| writes[i].identity.as_ref().map(crate::tables::wechat::key));
             match bounded(limit, write_group(writer, &writes, &order)).await {
                 Ok(applied) => applied.into_iter().map(Ok).collect(),
                 // One write the database refuses must not fail the others: each alone.
@@ -301,21 +296,24 @@ macro_rules! define_backend {
             let mut applied = vec![true; writes.len()];
             // Returning sign-ins' touches, one per identity (in key order; of one identity's
             // touches the last in the queue, which overwrites the others as it would in turn).
+            use crate::tables::wechat::key;
             let mut touches: Vec<&WeChatIdentity> = Vec::new();
             for &i in order {
                 if let Some(identity) = &writes[i].identity {
                     match touches.last_mut() {
-                        Some(last) if crate::tables::wechat::key_of(last) == crate::tables::wechat::key_of(identity) => *last = identity,
+                        Some(last) if key(last) == key(identity) => *last = identity,
                         _ => touches.push(identity),
                     }
                 }
             }
             let touched = q::touch_linked_wechat_identities(&mut tx, &touches).await?;
+            let touched: std::collections::HashSet<(&str, &str, &str)> =
+                touched.iter().map(|(o, a, i)| (o.as_str(), a.as_str(), i.as_str())).collect();
             // The unionids this group gives a new account: a second one is refused too.
             let mut new_unionids = std::collections::HashSet::new();
             for &i in order {
                 if let Some(identity) = &writes[i].identity {
-                    applied[i] = touched.contains(&crate::tables::wechat::key_of(identity));
+                    applied[i] = touched.contains(&key(identity));
                 }
                 let unionid = writes[i].signup.as_ref().and_then(|s| {
                     let i = &s.identity;
@@ -741,14 +739,6 @@ macro_rules! store_impl {
                 bounded(
                     self.statement_timeout,
                     q::authz_version(&mut *self.read().await?),
-                )
-                .await
-            }
-
-            async fn config_version(&self) -> StoreResult<i64> {
-                bounded(
-                    self.statement_timeout,
-                    q::config_version(&mut *self.read().await?),
                 )
                 .await
             }

@@ -92,13 +92,10 @@ pub(crate) fn insert_sql(n: usize) -> &'static str {
     let texts = TEXTS.get_or_init(|| {
         (1..=MAX_BATCH)
             .map(|n| {
-                let rows: Vec<String> = (0..n)
-                    .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-                    .collect();
                 format!(
                     "INSERT INTO wechat_code_claims (appid, code_hash, expires_at) VALUES {} \
                      ON CONFLICT (appid, code_hash) DO NOTHING RETURNING appid, code_hash",
-                    rows.join(", ")
+                    crate::tables::value_lists(n, 3)
                 )
             })
             .collect()

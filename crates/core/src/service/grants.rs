@@ -263,8 +263,12 @@ impl Core {
         now: Now,
     ) -> Result<()> {
         let write = Self::grouped_write(objects, app, user, pending, None, now).await?;
-        // Without an identity to check, a grouped write is always applied.
-        self.store.commit_grouped(write).await?;
+        // Without an identity or a sign-up to check, a grouped write always applies.
+        if !self.store.commit_grouped(write).await? {
+            return Err(Error::Internal(
+                "a token grant's write did not apply".into(),
+            ));
+        }
         Ok(())
     }
 

@@ -133,8 +133,8 @@ pub(crate) struct Statements {
     /// Sets every column but the key.
     pub update: String,
     pub delete: String,
-    /// `INSERT … VALUES (…), (…)` of 2^i rows at `[i]`, made when first used.
-    insert_rows: [std::sync::OnceLock<String>; ROW_SIZES],
+    /// `INSERT … VALUES (…), (…)` of each size [`row_chunks`] answers.
+    insert_rows: TextsBySize,
     columns: usize,
 }
 
@@ -142,6 +142,36 @@ pub(crate) struct Statements {
 /// statement kept by every connection.
 pub(crate) const ROW_SIZES: usize = 7;
 pub(crate) const MAX_ROWS: usize = 1 << (ROW_SIZES - 1);
+
+/// `($1, … $columns), ($columns+1, …)…` for `rows` rows: row `r`'s values bind after the
+/// `r` rows before it.
+pub(crate) fn value_lists(rows: usize, columns: usize) -> String {
+    let lists: Vec<String> = (0..rows)
+        .map(|r| {
+            let values: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    lists.join(", ")
+}
+
+/// A multi-row statement's text for each size [`row_chunks`] answers, made when first used.
+#[derive(Debug, Default)]
+pub(crate) struct TextsBySize([std::sync::OnceLock<String>; ROW_SIZES]);
+
+impl TextsBySize {
+    pub(crate) const fn new() -> Self {
+        TextsBySize([const { std::sync::OnceLock::new() }; ROW_SIZES])
+    }
+
+    /// The text for `rows` rows, `make(rows)` the first time.
+    pub(crate) fn get(&self, rows: usize, make: impl FnOnce(usize) -> String) -> &str {
+        let i = rows.clamp(1, MAX_ROWS).ilog2() as usize;
+        self.0[i].get_or_init(|| make(1 << i))
+    }
+}
 
 /// How to insert `n` rows with the sizes [`Statements::insert_rows`] has: the largest
 /// first, e.g. 13 → 8, 4, 1.
@@ -195,18 +225,9 @@ impl Statements {
     /// The insert of `rows` rows (a size [`row_chunks`] answers), `insert`'s text with
     /// more value lists: row `r`'s values bind after the `r` rows before it.
     pub(crate) fn insert_rows(&self, rows: usize) -> &str {
-        let i = rows.clamp(1, MAX_ROWS).ilog2() as usize;
-        self.insert_rows[i].get_or_init(|| {
+        self.insert_rows.get(rows, |rows| {
             let head = &self.insert[..self.insert.find(" VALUES ").unwrap_or(self.insert.len())];
-            let lists: Vec<String> = (0..1usize << i)
-                .map(|r| {
-                    let values: Vec<String> = (1..=self.columns)
-                        .map(|c| format!("${}", r * self.columns + c))
-                        .collect();
-                    format!("({})", values.join(", "))
-                })
-                .collect();
-            format!("{head} VALUES {}", lists.join(", "))
+            format!("{head} VALUES {}", value_lists(rows, self.columns))
         })
     }
 }

@@ -12,6 +12,10 @@ macro_rules! version_queries {
                 .map_err(db_error)
         }
 
+        crate::tables::versions::version_queries!($bump, $table);
+    };
+    // A version read only with the other (see `both_versions_query`).
+    ($bump:ident, $table:literal) => {
         pub(crate) async fn $bump(c: &mut Conn) -> StoreResult<()> {
             let sql = concat!("UPDATE ", $table, " SET version = version + 1 WHERE id = 1");
             execute(c, sql, vec![]).await?;

@@ -27,32 +27,20 @@ crate::tables::table! {
 pub(crate) const LIST_OF_USER: &str = "SELECT * FROM wechat_identities \
      WHERE organization = $1 AND user_name = $2 ORDER BY created_time, appid, openid";
 
-macro_rules! touch_sql {
-    () => {
-        "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), \
-         updated_time = $5, session_key_sealed = COALESCE($6, session_key_sealed) \
-         WHERE organization = $1 AND appid = $2 AND openid = $3"
-    };
-}
-
 /// A login's touch of its identity: `$1`–`$3` the key, `$4` unionid, `$5` time, `$6` the
-/// sealed session key (see [`touch_values`]).
-pub(crate) const TOUCH: &str = touch_sql!();
+/// sealed session key (see [`touch_values`]). A known unionid and session key stay when
+/// the login did not present one.
+pub(crate) const TOUCH: &str = "UPDATE wechat_identities SET unionid = COALESCE($4, unionid), \
+     updated_time = $5, session_key_sealed = COALESCE($6, session_key_sealed) \
+     WHERE organization = $1 AND appid = $2 AND openid = $3";
+
 /// [`TOUCH`] of `rows` identities at once (a size [`crate::tables::row_chunks`] answers),
 /// each only while it names its user (the row's seventh value) and that user is neither
 /// forbidden nor deleted; answers the keys it touched. Row `r` binds [`touch_values`] and
 /// the user's name after the `r` rows before it.
 pub(crate) fn touch_linked_sql(rows: usize) -> &'static str {
-    static TEXTS: [std::sync::OnceLock<String>; crate::tables::ROW_SIZES] =
-        [const { std::sync::OnceLock::new() }; crate::tables::ROW_SIZES];
-    let i = rows.clamp(1, crate::tables::MAX_ROWS).ilog2() as usize;
-    TEXTS[i].get_or_init(|| {
-        let lists: Vec<String> = (0..1usize << i)
-            .map(|r| {
-                let values: Vec<String> = (1..=7).map(|c| format!("${}", r * 7 + c)).collect();
-                format!("({})", values.join(", "))
-            })
-            .collect();
+    static TEXTS: crate::tables::TextsBySize = crate::tables::TextsBySize::new();
+    TEXTS.get(rows, |rows| {
         format!(
             "UPDATE wechat_identities SET unionid = COALESCE(v.column4, unionid), \
              updated_time = v.column5, session_key_sealed = COALESCE(v.column6, session_key_sealed) \
@@ -61,7 +49,7 @@ pub(crate) fn touch_linked_sql(rows: usize) -> &'static str {
              AND user_name = v.column7 AND EXISTS (SELECT 1 FROM users \
              WHERE owner = v.column1 AND name = v.column7 AND NOT is_forbidden AND NOT is_deleted) \
              RETURNING organization, appid, openid",
-            lists.join(", ")
+            crate::tables::value_lists(rows, 7)
         )
     })
 }
@@ -69,8 +57,9 @@ pub(crate) fn touch_linked_sql(rows: usize) -> &'static str {
 /// An identity's key, as [`touch_linked_sql`] answers it.
 pub(crate) type IdentityKey = (String, String, String);
 
-pub(crate) fn key_of(i: &WeChatIdentity) -> IdentityKey {
-    (i.organization.clone(), i.appid.clone(), i.openid.clone())
+/// An identity's key, borrowed: to sort, compare and look up without copying.
+pub(crate) fn key(i: &WeChatIdentity) -> (&str, &str, &str) {
+    (&i.organization, &i.appid, &i.openid)
 }
 
 pub(crate) fn touch_values(i: &WeChatIdentity) -> Vec<crate::tables::Value<'_>> {

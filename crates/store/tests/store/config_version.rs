@@ -8,7 +8,7 @@ use crate::fixtures::*;
 use crate::{committed, rolled_back};
 
 async fn version(env: &Env) -> i64 {
-    env.store.config_version().await.expect("config version")
+    env.store.versions().await.expect("versions").config
 }
 
 /// Asserts that what the body committed moved the version.
