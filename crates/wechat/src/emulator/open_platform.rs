@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::world::{Rejection, openid_for, random_bytes, rejection};
+use super::world::{Rejection, Sweep, openid_for, random_bytes, rejection};
 use super::{ControlError, EmulatedApp};
 
 /// `sns/oauth2` access tokens live two hours, refresh tokens 30 days (not renewable).
@@ -84,7 +84,9 @@ pub struct WxaCode {
 #[derive(Default)]
 pub(super) struct OpenPlatform {
     codes: HashMap<String, WebCode>,
+    code_sweep: Sweep,
     access_tokens: HashMap<String, Issued>,
+    access_token_sweep: Sweep,
     refresh_tokens: HashMap<String, Issued>,
     pub(super) wxa_codes: Vec<WxaCode>,
 }
@@ -135,7 +137,9 @@ impl OpenPlatform {
         if user.is_empty() {
             return Err(ControlError::BadRequest("user must not be empty".into()));
         }
-        self.codes.retain(|_, c| now < c.issued_at + ttl * 2);
+        if self.code_sweep.due(now, ttl) {
+            self.codes.retain(|_, c| now < c.issued_at + ttl * 2);
+        }
         let code = URL_SAFE_NO_PAD.encode(random_bytes::<24>());
         self.codes.insert(
             code.clone(),
@@ -222,7 +226,9 @@ impl OpenPlatform {
         if grant.snapshot {
             answer["is_snapshotuser"] = json!(1);
         }
-        self.access_tokens.retain(|_, t| now < t.expires_at);
+        if self.access_token_sweep.due(now, SNS_TOKEN_LIFETIME) {
+            self.access_tokens.retain(|_, t| now < t.expires_at);
+        }
         self.access_tokens.insert(
             access_token,
             Issued {
