@@ -128,29 +128,6 @@ macro_rules! define_backend {
                 Ok(())
             }
 
-            /// Inserts `entities` with as few statements as [`crate::tables::row_chunks`]
-            /// allows (one for up to 64 rows of a size it has).
-            pub(crate) async fn insert_rows<T: Row>(
-                c: &mut Conn,
-                entities: &[&T::Entity],
-            ) -> StoreResult<()> {
-                let mut rest = entities;
-                for size in crate::tables::row_chunks(entities.len()) {
-                    let (chunk, after) = rest.split_at(size);
-                    let mut values = Vec::new();
-                    for entity in chunk {
-                        values.extend(T::values(entity)?);
-                    }
-                    let done = execute(c, T::statements().insert_rows(size), values).await;
-                    match chunk {
-                        [one] => crate::tables::describe::<T, _>(done, one)?,
-                        _ => done?,
-                    };
-                    rest = after;
-                }
-                Ok(())
-            }
-
             /// Writes every column but the key; answers whether the row exists.
             pub(crate) async fn update<T: Row>(c: &mut Conn, entity: &T::Entity) -> StoreResult<bool> {
                 let sql = &T::statements().update;
@@ -228,7 +205,7 @@ macro_rules! define_backend {
         use crate::tables::webhooks::{DeliveryRow, WebhookRow};
         use crate::tables::verification_files::VerificationFileRow;
         use ferrodoor_core::entity::{Record, Webhook, WebhookDelivery};
-        use ferrodoor_core::store::{GroupedSignup, GroupedWrite, Versions};
+        use ferrodoor_core::store::{GroupedWrite, Versions};
         use crate::tables::casdoor_sessions::CasdoorSessionRow;
         use ferrodoor_core::entity::CasdoorSession;
 
@@ -245,107 +222,7 @@ macro_rules! define_backend {
         }
 
         /// The most grouped writes one transaction carries.
-        const MAX_GROUPED_WRITES: usize = 64;
-
-        /// The task that commits token grants' writes in groups on `writer`: one
-        /// transaction, one multi-row insert per table, for every write waiting.
-        pub(crate) fn grouped_queue(
-            writer: sqlx::Pool<Db>,
-            limit: Option<std::time::Duration>,
-        ) -> crate::group::GroupQueue<GroupedWrite, bool> {
-            crate::group::GroupQueue::start("token_grants", MAX_GROUPED_WRITES, move |writes| {
-                let writer = writer.clone();
-                async move { commit_grouped_writes(&writer, limit, writes).await }
-            })
-        }
-
-        pub(crate) async fn commit_grouped_writes(
-            writer: &sqlx::Pool<Db>,
-            limit: Option<std::time::Duration>,
-            writes: Vec<GroupedWrite>,
-        ) -> Vec<StoreResult<bool>> {
-            use ferrodoor_core::store::StoreError;
-            // Identities are touched in key order, so two groups (two nodes) that share
-            // identities lock them in the same order and cannot deadlock each other.
-            let mut order: Vec<usize> = (0..writes.len()).collect();
-            order.sort_by_key(|&i| writes[i].identity.as_ref().map(crate::tables::wechat::key));
-            match bounded(limit, write_group(writer, &writes, &order)).await {
-                Ok(applied) => applied.into_iter().map(Ok).collect(),
-                // One write the database refuses must not fail the others: each alone.
-                Err(e) if writes.len() > 1 && !matches!(e, StoreError::Unavailable(_)) => {
-                    let mut answers = Vec::with_capacity(writes.len());
-                    for write in writes.chunks(1) {
-                        let alone = bounded(limit, write_group(writer, write, &[0])).await;
-                        answers.push(alone.map(|applied| applied.first().copied().unwrap_or(false)));
-                    }
-                    answers
-                }
-                Err(e) => writes.iter().map(|_| Err(crate::group::same_error(&e))).collect(),
-            }
-        }
-
-        /// One transaction: the identities touched (in `order`), then the tokens, records
-        /// and deliveries of the writes whose identity still links an active user.
-        async fn write_group(
-            writer: &sqlx::Pool<Db>,
-            writes: &[GroupedWrite],
-            order: &[usize],
-        ) -> StoreResult<Vec<bool>> {
-            crate::pool_metrics::note_acquire("transaction", writer);
-            let mut tx = writer.begin_with(BEGIN).await.map_err(crate::error::db_error)?;
-            let mut applied = vec![true; writes.len()];
-            // Returning sign-ins' touches, one per identity (in key order; of one identity's
-            // touches the last in the queue, which overwrites the others as it would in turn).
-            use crate::tables::wechat::key;
-            let mut touches: Vec<&WeChatIdentity> = Vec::new();
-            for &i in order {
-                if let Some(identity) = &writes[i].identity {
-                    match touches.last_mut() {
-                        Some(last) if key(last) == key(identity) => *last = identity,
-                        _ => touches.push(identity),
-                    }
-                }
-            }
-            let touched = q::touch_linked_wechat_identities(&mut tx, &touches).await?;
-            let touched: std::collections::HashSet<(&str, &str, &str)> =
-                touched.iter().map(|(o, a, i)| (o.as_str(), a.as_str(), i.as_str())).collect();
-            // The unionids this group gives a new account: a second one is refused too.
-            let mut new_unionids = std::collections::HashSet::new();
-            for &i in order {
-                if let Some(identity) = &writes[i].identity {
-                    applied[i] = touched.contains(&key(identity));
-                }
-                let unionid = writes[i].signup.as_ref().and_then(|s| {
-                    let i = &s.identity;
-                    i.unionid.as_deref().filter(|u| !u.is_empty()).map(|u| (i.organization.as_str(), u))
-                });
-                if let Some((organization, unionid)) = unionid {
-                    applied[i] = new_unionids.insert((organization, unionid))
-                        && !q::unionid_linked(&mut tx, organization, unionid).await?;
-                }
-            }
-            let kept: Vec<&GroupedWrite> = writes
-                .iter()
-                .zip(&applied)
-                .filter_map(|(w, &a)| a.then_some(w))
-                .collect();
-            let signups: Vec<&GroupedSignup> = kept.iter().filter_map(|w| w.signup.as_ref()).collect();
-            let users: Vec<&User> = signups.iter().map(|s| &s.user).collect();
-            q::insert_rows::<UserRow>(&mut tx, &users).await?;
-            let identities: Vec<&WeChatIdentity> = signups.iter().map(|s| &s.identity).collect();
-            q::insert_rows::<WeChatIdentityRow>(&mut tx, &identities).await?;
-            let events: Vec<&IdentityEvent> = signups.iter().map(|s| &s.event).collect();
-            q::insert_rows::<IdentityEventRow>(&mut tx, &events).await?;
-            let tokens: Vec<&Token> = kept.iter().map(|w| &w.token).collect();
-            q::insert_rows::<TokenRow>(&mut tx, &tokens).await?;
-            let records: Vec<&Record> = kept.iter().flat_map(|w| &w.records).collect();
-            q::insert_rows::<RecordRow>(&mut tx, &records).await?;
-            let deliveries: Vec<&WebhookDelivery> =
-                kept.iter().flat_map(|w| &w.deliveries).collect();
-            q::insert_rows::<DeliveryRow>(&mut tx, &deliveries).await?;
-            tx.commit().await.map_err(crate::error::db_error)?;
-            Ok(applied)
-        }
+        pub(crate) const MAX_GROUPED_WRITES: usize = 64;
 
         /// The task that commits code claims in groups on `writer`.
         pub(crate) fn claim_queue(

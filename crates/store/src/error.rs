@@ -28,6 +28,26 @@ pub(crate) fn db_error(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// Classifies an error of the SQLite group writer's own connection (rusqlite) as
+/// [`db_error`] classifies sqlx's.
+pub(crate) fn rusqlite_error(err: rusqlite::Error) -> StoreError {
+    use rusqlite::ffi;
+    let rusqlite::Error::SqliteFailure(failure, message) = &err else {
+        return StoreError::Other(err.to_string());
+    };
+    let message = message.clone().unwrap_or_else(|| failure.to_string());
+    let code = failure.extended_code.to_string();
+    match failure.extended_code {
+        ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            StoreError::Conflict(message)
+        }
+        ffi::SQLITE_CONSTRAINT_FOREIGNKEY => StoreError::Reference(message),
+        _ if is_unavailable_code(Some(&code)) => StoreError::Unavailable(message),
+        _ if is_invalid_value_code(Some(&code)) => StoreError::Invalid(message),
+        _ => StoreError::Other(err.to_string()),
+    }
+}
+
 /// A failed migration; a database that cannot be reached stays [`StoreError::Unavailable`].
 pub(crate) fn migrate_error(err: sqlx::migrate::MigrateError) -> StoreError {
     match err {

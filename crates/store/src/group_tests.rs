@@ -53,8 +53,14 @@ fn signup(name: &str, appid: &str, unionid: &str) -> GroupedWrite {
 /// Runs one group on `db`'s writer, as the grants' queue would.
 async fn one_group(db: &TestDb, writes: Vec<GroupedWrite>) -> Vec<bool> {
     let answers = match &db.database().inner {
-        Inner::Sqlite(b) => crate::sqlite::commit_grouped_writes(&b.writer, None, writes).await,
-        Inner::Postgres(b) => crate::postgres::commit_grouped_writes(&b.writer, None, writes).await,
+        Inner::Sqlite(b) => {
+            let file = b.writer.connect_options().get_filename().to_path_buf();
+            let group_writer =
+                crate::sqlite::group::GroupWriter::open(&file, std::time::Duration::from_secs(5))
+                    .expect("the group writer opens");
+            crate::sqlite::group::commit(&b.writer, &group_writer, writes).await
+        }
+        Inner::Postgres(b) => crate::postgres::group::commit(&b.writer, None, writes).await,
     };
     answers.into_iter().map(|a| a.expect("write")).collect()
 }
@@ -154,11 +160,7 @@ async fn one_account_per_unionid_in_a_group(db: TestDb) {
     tx.insert_organization(&org).await.expect("org");
     tx.commit().await.expect("commit");
     let writes = vec![signup("first", "wxA", "U1"), signup("second", "wxB", "U1")];
-    let answers = match &db.database().inner {
-        Inner::Sqlite(b) => crate::sqlite::commit_grouped_writes(&b.writer, None, writes).await,
-        Inner::Postgres(b) => crate::postgres::commit_grouped_writes(&b.writer, None, writes).await,
-    };
-    let applied: Vec<bool> = answers.into_iter().map(|a| a.expect("write")).collect();
+    let applied = one_group(&db, writes).await;
     assert_eq!(applied, [true, false], "{}", db.backend_name());
     let store = db.store();
     assert!(

@@ -39,6 +39,7 @@ mod backend;
 mod claims;
 mod error;
 mod group;
+mod group_plan;
 #[cfg(test)]
 mod group_tests;
 mod list;

@@ -24,6 +24,8 @@ const LOCK_ROWS: bool = true;
 
 crate::backend::define_backend!();
 
+pub(crate) mod group;
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 const MAX_CONNECTIONS: u32 = 16;
@@ -55,7 +57,7 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
     Ok(Backend {
         reader: pool.clone(),
         claims: claim_queue(pool.clone(), Some(settings.statement_timeout)),
-        grouped: grouped_queue(pool.clone(), Some(settings.statement_timeout)),
+        grouped: group::queue(pool.clone(), Some(settings.statement_timeout)),
         writer: pool,
         statement_timeout: Some(settings.statement_timeout),
     })

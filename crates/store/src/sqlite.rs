@@ -31,6 +31,8 @@ const LOCK_ROWS: bool = false;
 
 crate::backend::define_backend!();
 
+pub(crate) mod group;
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 const READERS: u32 = 4;
@@ -66,6 +68,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         .connect_with(options.clone())
         .await
         .map_err(db_error)?;
+    let group_writer = group::GroupWriter::open(options.get_filename(), BUSY_TIMEOUT)?;
     let reader = SqlitePoolOptions::new()
         .max_connections(READERS)
         .acquire_timeout(READER_TIMEOUT)
@@ -77,7 +80,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
     Ok(Backend {
         reader,
         claims: claim_queue(writer.clone(), None),
-        grouped: grouped_queue(writer.clone(), None),
+        grouped: group::queue(writer.clone(), group_writer),
         writer,
         statement_timeout: None,
     })

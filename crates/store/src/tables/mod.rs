@@ -173,6 +173,25 @@ impl TextsBySize {
     }
 }
 
+/// `items` cut in the sizes [`row_chunks`] answers: one statement each.
+pub(crate) fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    row_chunks(items.len()).map(move |size| {
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
+        chunk
+    })
+}
+
+/// The values of `rows` one after the other: a multi-row insert's.
+pub(crate) fn rows_values<'a, T: Table>(rows: &[&'a T::Entity]) -> StoreResult<Vec<Value<'a>>> {
+    let mut values = Vec::with_capacity(rows.len() * T::SCHEMA.all().count());
+    for row in rows {
+        values.extend(T::values(row)?);
+    }
+    Ok(values)
+}
+
 /// How to insert `n` rows with the sizes [`Statements::insert_rows`] has: the largest
 /// first, e.g. 13 → 8, 4, 1.
 pub(crate) fn row_chunks(mut n: usize) -> impl Iterator<Item = usize> {
@@ -339,6 +358,17 @@ pub(crate) fn describe<T: Table, R>(result: StoreResult<R>, entity: &T::Entity) 
             T::reference_message(entity).unwrap_or(m),
         )),
         other => other,
+    }
+}
+
+/// A multi-row insert's result: when it inserted one row, sharpened as [`describe`] does.
+pub(crate) fn describe_rows<T: Table, R>(
+    result: StoreResult<R>,
+    rows: &[&T::Entity],
+) -> StoreResult<R> {
+    match rows {
+        [one] => describe::<T, R>(result, one),
+        _ => result,
     }
 }
 

@@ -54,6 +54,23 @@ pub(crate) fn touch_linked_sql(rows: usize) -> &'static str {
     })
 }
 
+/// [`touch_linked_sql`]'s values for `identities`: each one's [`touch_values`] and its
+/// user's name.
+pub(crate) fn touch_linked_values<'a>(
+    identities: &[&'a WeChatIdentity],
+) -> Vec<crate::tables::Value<'a>> {
+    let mut values = Vec::with_capacity(identities.len() * 7);
+    for i in identities {
+        values.extend(touch_values(i));
+        values.push(i.user_name.as_str().into());
+    }
+    values
+}
+
+/// An identity of organization `$1` with unionid `$2`, if any (`wechat_identities_unionid_idx`).
+pub(crate) const UNIONID_LINKED: &str = "SELECT organization, appid, openid \
+     FROM wechat_identities WHERE organization = $1 AND unionid = $2 LIMIT 1";
+
 /// An identity's key, as [`touch_linked_sql`] answers it.
 pub(crate) type IdentityKey = (String, String, String);
 
@@ -91,50 +108,6 @@ macro_rules! wechat_queries {
             i: &WeChatIdentity,
         ) -> StoreResult<bool> {
             Ok(execute(c, wechat::TOUCH, wechat::touch_values(i)).await? > 0)
-        }
-
-        /// [`touch_wechat_identity`] of each identity (distinct keys) only while it names
-        /// its `user_name` and that user is active: what returning sign-ins read before
-        /// their grouped write. One statement per chunk; answers the keys touched.
-        pub(crate) async fn touch_linked_wechat_identities(
-            c: &mut Conn,
-            identities: &[&WeChatIdentity],
-        ) -> StoreResult<std::collections::HashSet<wechat::IdentityKey>> {
-            let mut touched = std::collections::HashSet::new();
-            let mut rest = identities;
-            for size in crate::tables::row_chunks(identities.len()) {
-                let (chunk, after) = rest.split_at(size);
-                let mut values = Vec::new();
-                for i in chunk {
-                    values.extend(wechat::touch_values(i));
-                    values.push(i.user_name.as_str().into());
-                }
-                let rows: Vec<wechat::IdentityKey> =
-                    sqlx::query_as_with(wechat::touch_linked_sql(size), arguments(values)?)
-                        .fetch_all(&mut *c)
-                        .await
-                        .map_err(db_error)?;
-                touched.extend(rows);
-                rest = after;
-            }
-            Ok(touched)
-        }
-
-        /// Whether an identity of `organization` has `unionid` (`wechat_identities_unionid_idx`).
-        pub(crate) async fn unionid_linked(
-            c: &mut Conn,
-            organization: &str,
-            unionid: &str,
-        ) -> StoreResult<bool> {
-            let sql = "SELECT organization, appid, openid FROM wechat_identities \
-                 WHERE organization = $1 AND unionid = $2 LIMIT 1";
-            let found: Option<(String, String, String)> = sqlx::query_as(sql)
-                .bind(organization)
-                .bind(unionid)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db_error)?;
-            Ok(found.is_some())
         }
 
         /// Served by `wechat_identities_user_idx` (organization, user_name).

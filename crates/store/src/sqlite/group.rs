@@ -1,0 +1,293 @@
+//! SQLite's group commit of token grants: each group in one hand-off to a thread of its
+//! own, which writes it on a connection of its own.
+//!
+//! sqlx runs each SQLite connection on a worker thread and sends it every statement over a
+//! channel, and the rows back over another. A group is 6–8 statements from BEGIN to
+//! COMMIT: as many round trips between threads, all while holding the single writer that
+//! every other grant, code claim and transaction waits for. Here the group's task takes the
+//! writer from the pool (the turn: while it holds it, no other connection of this process
+//! writes, so the two connections never contend) and hands the whole group to this thread,
+//! which runs it with rusqlite on a connection opened on the same file and answers once
+//! it is committed. The statements' texts, the rows' values and what applies are the
+//! same as PostgreSQL's ([`crate::group_plan`], [`crate::tables`]).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ferrodoor_core::entity::WeChatIdentity;
+use ferrodoor_core::store::{GroupedWrite, StoreError, StoreResult};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql, Transaction, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use crate::error::{db_error, rusqlite_error};
+use crate::group::{GroupQueue, same_error};
+use crate::group_plan::{self, GroupRows};
+use crate::tables::identity_events::IdentityEventRow;
+use crate::tables::records::RecordRow;
+use crate::tables::tokens::TokenRow;
+use crate::tables::users::UserRow;
+use crate::tables::webhooks::DeliveryRow;
+use crate::tables::wechat::{self, IdentityKey, WeChatIdentityRow};
+use crate::tables::{Table, Value, chunks, describe_rows, rows_values};
+
+/// Statements kept prepared: each table's insert in its 7 sizes, the touch's, a few more.
+const STATEMENT_CACHE: usize = 64;
+
+type Job = (Vec<GroupedWrite>, oneshot::Sender<Vec<StoreResult<bool>>>);
+
+/// The thread and its connection; both end when this is dropped.
+pub(crate) struct GroupWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupWriter {
+    /// Opens the connection on `file` (created by the pool's writer, already in WAL mode)
+    /// with the pool's settings, and starts the thread.
+    pub(crate) fn open(file: &Path, busy_timeout: Duration) -> StoreResult<GroupWriter> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(file, flags).map_err(rusqlite_error)?;
+        conn.busy_timeout(busy_timeout).map_err(rusqlite_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(rusqlite_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(rusqlite_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-group-writer".into())
+            .spawn(move || {
+                for (writes, reply) in queue {
+                    let _ = reply.send(commit_on(&conn, writes));
+                }
+            })
+            .map_err(|e| StoreError::Other(format!("cannot start the group writer: {e}")))?;
+        Ok(GroupWriter { jobs })
+    }
+
+    /// Writes one group on the thread; answers each write once it is committed.
+    async fn write(&self, writes: Vec<GroupedWrite>) -> Vec<StoreResult<bool>> {
+        let n = writes.len();
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Unavailable("the group writer stopped".into());
+        if self.jobs.send((writes, reply)).is_err() {
+            return (0..n).map(|_| Err(stopped())).collect();
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| (0..n).map(|_| Err(stopped())).collect())
+    }
+}
+
+/// The task that commits token grants' writes in groups: each group waits for its turn at
+/// `writer`, then goes to `group_writer`.
+pub(crate) fn queue(
+    writer: sqlx::SqlitePool,
+    group_writer: GroupWriter,
+) -> GroupQueue<GroupedWrite, bool> {
+    let group_writer = std::sync::Arc::new(group_writer);
+    GroupQueue::start("token_grants", super::MAX_GROUPED_WRITES, move |writes| {
+        let (writer, group_writer) = (writer.clone(), group_writer.clone());
+        async move { commit(&writer, &group_writer, writes).await }
+    })
+}
+
+/// One group's writes, each answered: applied or not (see `Store::commit_grouped`).
+pub(crate) async fn commit(
+    writer: &sqlx::SqlitePool,
+    group_writer: &GroupWriter,
+    writes: Vec<GroupedWrite>,
+) -> Vec<StoreResult<bool>> {
+    crate::pool_metrics::note_acquire("transaction", writer);
+    let _turn = match writer.acquire().await {
+        Ok(turn) => turn,
+        Err(e) => {
+            let e = db_error(e);
+            return writes.iter().map(|_| Err(same_error(&e))).collect();
+        }
+    };
+    group_writer.write(writes).await
+}
+
+/// On the thread: the group in one transaction, or each write alone when the database
+/// refused one of them.
+fn commit_on(conn: &Connection, writes: Vec<GroupedWrite>) -> Vec<StoreResult<bool>> {
+    let order = group_plan::touch_order(&writes);
+    match write_group(conn, &writes, &order) {
+        Ok(applied) => applied.into_iter().map(Ok).collect(),
+        Err(e) if group_plan::retry_each_alone(&e, writes.len()) => writes
+            .chunks(1)
+            .map(|write| {
+                let applied = write_group(conn, write, &[0])?;
+                Ok(applied.first().copied().unwrap_or(false))
+            })
+            .collect(),
+        Err(e) => writes.iter().map(|_| Err(same_error(&e))).collect(),
+    }
+}
+
+/// One transaction: the identities touched (in `order`), then the rows of the writes that
+/// still apply. Rolled back when dropped on an error.
+fn write_group(
+    conn: &Connection,
+    writes: &[GroupedWrite],
+    order: &[usize],
+) -> StoreResult<Vec<bool>> {
+    let tx =
+        Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(rusqlite_error)?;
+    let touched = touch_linked(&tx, &group_plan::touches(writes, order))?;
+    let (mut applied, checks) =
+        group_plan::after_touches(writes, order, &group_plan::borrowed(&touched));
+    for check in checks {
+        applied[check.write] = !unionid_linked(&tx, check.organization, check.unionid)?;
+    }
+    let rows = GroupRows::of(writes, &applied);
+    insert_rows::<UserRow>(&tx, &rows.users)?;
+    insert_rows::<WeChatIdentityRow>(&tx, &rows.identities)?;
+    insert_rows::<IdentityEventRow>(&tx, &rows.events)?;
+    insert_rows::<TokenRow>(&tx, &rows.tokens)?;
+    insert_rows::<RecordRow>(&tx, &rows.records)?;
+    insert_rows::<DeliveryRow>(&tx, &rows.deliveries)?;
+    tx.commit().map_err(rusqlite_error)?;
+    Ok(applied)
+}
+
+/// `sql`, prepared once per connection, with `values` bound to `$1`, `$2` … in order.
+fn bound<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    values: &[Value<'_>],
+) -> rusqlite::Result<CachedStatement<'c>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    for (i, value) in values.iter().enumerate() {
+        statement.raw_bind_parameter(i + 1, value)?;
+    }
+    Ok(statement)
+}
+
+fn touch_linked(
+    conn: &Connection,
+    identities: &[&WeChatIdentity],
+) -> StoreResult<HashSet<IdentityKey>> {
+    let run = || -> rusqlite::Result<HashSet<IdentityKey>> {
+        let mut touched = HashSet::new();
+        for chunk in chunks(identities) {
+            let values = wechat::touch_linked_values(chunk);
+            let mut statement = bound(conn, wechat::touch_linked_sql(chunk.len()), &values)?;
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next()? {
+                touched.insert((row.get(0)?, row.get(1)?, row.get(2)?));
+            }
+        }
+        Ok(touched)
+    };
+    run().map_err(rusqlite_error)
+}
+
+fn unionid_linked(conn: &Connection, organization: &str, unionid: &str) -> StoreResult<bool> {
+    let values = [Value::Str(organization), Value::Str(unionid)];
+    let run = || -> rusqlite::Result<bool> {
+        let mut statement = bound(conn, wechat::UNIONID_LINKED, &values)?;
+        let found = statement.raw_query().next()?.is_some();
+        Ok(found)
+    };
+    run().map_err(rusqlite_error)
+}
+
+fn insert_rows<T: Table>(conn: &Connection, entities: &[&T::Entity]) -> StoreResult<()> {
+    for chunk in chunks(entities) {
+        let values = rows_values::<T>(chunk)?;
+        let sql = T::statements().insert_rows(chunk.len());
+        let done = bound(conn, sql, &values).and_then(|mut s| s.raw_execute());
+        describe_rows::<T, _>(done.map_err(rusqlite_error), chunk)?;
+    }
+    Ok(())
+}
+
+/// Values bind as sqlx binds them on SQLite: text, NULL, integers (booleans 0 and 1), reals.
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Str(v) => ValueRef::Text(v.as_bytes()),
+            Value::OptStr(Some(v)) => ValueRef::Text(v.as_bytes()),
+            Value::OptStr(None) => ValueRef::Null,
+            Value::Owned(v) => ValueRef::Text(v.as_bytes()),
+            Value::Bool(v) => ValueRef::Integer(i64::from(*v)),
+            Value::Int(v) => ValueRef::Integer(*v),
+            Value::Float(v) => ValueRef::Real(*v),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::MAX_ROWS;
+    use crate::testdb::TestDb;
+
+    /// [`bound`] binds by position: every text the group writer runs must number its
+    /// parameters `$1`, `$2` … in the order SQLite indexes them (as sqlx binds them by name).
+    #[tokio::test]
+    async fn every_statement_numbers_its_parameters_in_order() {
+        let db = TestDb::sqlite().await;
+        let file = match &db.database().inner {
+            crate::Inner::Sqlite(b) => b.writer.connect_options().get_filename().to_path_buf(),
+            crate::Inner::Postgres(_) => unreachable!("a SQLite test database"),
+        };
+        let conn = Connection::open(file).expect("open");
+        let mut texts = vec![wechat::UNIONID_LINKED.to_string()];
+        let mut rows = 1;
+        while rows <= MAX_ROWS {
+            texts.push(wechat::touch_linked_sql(rows).to_string());
+            texts.push(UserRow::statements().insert_rows(rows).to_string());
+            texts.push(
+                WeChatIdentityRow::statements()
+                    .insert_rows(rows)
+                    .to_string(),
+            );
+            texts.push(IdentityEventRow::statements().insert_rows(rows).to_string());
+            texts.push(TokenRow::statements().insert_rows(rows).to_string());
+            texts.push(RecordRow::statements().insert_rows(rows).to_string());
+            texts.push(DeliveryRow::statements().insert_rows(rows).to_string());
+            rows *= 2;
+        }
+        for text in &texts {
+            let statement = conn.prepare(text).expect("prepares");
+            let count = statement.parameter_count();
+            assert!(count > 0, "{text}");
+            for i in 1..=count {
+                let name = format!("${i}");
+                assert_eq!(statement.parameter_name(i), Some(name.as_str()), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn constraint_failures_are_classified_as_the_pool_classifies_them() {
+        let conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; CREATE TABLE p (k TEXT PRIMARY KEY); \
+             CREATE TABLE c (k TEXT UNIQUE, p TEXT REFERENCES p(k)); INSERT INTO p VALUES ('a');",
+        )
+        .expect("schema");
+        let insert = |sql: &str| conn.execute(sql, []).map_err(rusqlite_error);
+        insert("INSERT INTO c VALUES ('x', 'a')").expect("first row");
+        let conflict = insert("INSERT INTO c VALUES ('x', 'a')");
+        assert!(
+            matches!(conflict, Err(StoreError::Conflict(_))),
+            "{conflict:?}"
+        );
+        let conflict = insert("INSERT INTO p VALUES ('a')");
+        assert!(
+            matches!(conflict, Err(StoreError::Conflict(_))),
+            "{conflict:?}"
+        );
+        let reference = insert("INSERT INTO c VALUES ('y', 'nobody')");
+        assert!(
+            matches!(reference, Err(StoreError::Reference(_))),
+            "{reference:?}"
+        );
+    }
+}
