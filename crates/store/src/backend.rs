@@ -7,7 +7,11 @@
 /// - `type Db` (the `sqlx::Database`) and `type Conn` (its connection type);
 /// - `const NAME: &str`, answered by `backend_name`;
 /// - `const BEGIN: &str`, the statement that opens a transaction;
-/// - `const LOCK_ROWS: bool`, whether `SELECT … FOR UPDATE` is needed (and understood).
+/// - `const LOCK_ROWS: bool`, whether `SELECT … FOR UPDATE` is needed (and understood);
+/// - `type HotReads`, with `async fn versions(&self, &Backend)` and
+///   `async fn find_user_by_wechat(&self, &Backend, WeChatLookup)`: how the reads every
+///   sign-in makes are run (SQLite: on the calling thread, see `sqlite/inline.rs`;
+///   PostgreSQL: through the pool as every other read).
 ///
 /// [`Store`]: ferrodoor_core::store::Store
 /// [`StoreTx`]: ferrodoor_core::store::StoreTx
@@ -181,7 +185,6 @@ macro_rules! define_backend {
             crate::tables::authz::authz_queries!();
             crate::tables::versions::version_queries!(authz_version, bump_authz_version, "authz_version");
             crate::tables::versions::version_queries!(bump_config_version, "config_version");
-            crate::tables::versions::both_versions_query!();
             crate::tables::records::record_queries!();
             crate::tables::webhooks::webhook_queries!();
             crate::tables::verification_files::verification_file_queries!();
@@ -217,8 +220,10 @@ macro_rules! define_backend {
             pub(crate) statement_timeout: Option<std::time::Duration>,
             /// `wx.login` code claims, committed in groups (see `crate::claims`).
             pub(crate) claims: crate::claims::ClaimQueue,
-            /// Token grants' writes, committed in groups (see [`grouped_queue`]).
+            /// Token grants' writes, committed in groups (see `group.rs` beside the backend).
             pub(crate) grouped: crate::group::GroupQueue<GroupedWrite, bool>,
+            /// What runs the reads every sign-in makes.
+            pub(crate) hot: HotReads,
         }
 
         /// The most grouped writes one transaction carries.
@@ -457,11 +462,7 @@ macro_rules! store_impl {
                 &self,
                 lookup: WeChatLookup<'_>,
             ) -> StoreResult<Option<User>> {
-                bounded(
-                    self.statement_timeout,
-                    q::find_user_by_wechat(&mut *self.read().await?, lookup),
-                )
-                .await
+                self.hot.find_user_by_wechat(self, lookup).await
             }
 
             async fn list_wechat_identities(
@@ -621,11 +622,7 @@ macro_rules! store_impl {
             }
 
             async fn versions(&self) -> StoreResult<Versions> {
-                bounded(
-                    self.statement_timeout,
-                    q::versions(&mut *self.read().await?),
-                )
-                .await
+                self.hot.versions(self).await
             }
 
             async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {

@@ -2,7 +2,7 @@
 //! same moment, which a test cannot force): what applies within a group.
 
 use ferrodoor_core::entity::{IdentityEvent, Organization, Token, User, WeChatIdentity};
-use ferrodoor_core::store::{GroupedSignup, GroupedWrite};
+use ferrodoor_core::store::{GroupedSignup, GroupedWrite, WeChatLookup};
 
 use crate::Inner;
 use crate::testdb::TestDb;
@@ -184,6 +184,16 @@ async fn one_account_per_unionid_in_a_group(db: TestDb) {
             .expect("get")
             .is_none()
     );
+    // The person's second mini program finds the account through the unionid, on the
+    // connections sign-ins read with (SQLite: the inline readers), right after the commit.
+    let lookup = WeChatLookup {
+        organization: "acme",
+        appid: "wxB",
+        openid: "same-person",
+        unionid: Some("U1"),
+    };
+    let found = store.find_user_by_wechat(lookup).await.expect("lookup");
+    assert_eq!(found.map(|u| u.name).as_deref(), Some("first"));
     db.cleanup().await;
 }
 

@@ -14,6 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::PoolSettings;
 use crate::error::{db_error, migrate_error};
+use crate::tables::versions::BOTH_VERSIONS;
 
 type Db = sqlx::Postgres;
 type Conn = sqlx::PgConnection;
@@ -25,6 +26,31 @@ const LOCK_ROWS: bool = true;
 crate::backend::define_backend!();
 
 pub(crate) mod group;
+
+/// The reads every sign-in makes go through the pool as every other read.
+pub(crate) struct HotReads;
+
+impl HotReads {
+    async fn versions(&self, b: &Backend) -> StoreResult<Versions> {
+        let read = async {
+            let (config, authz): (i64, i64) = sqlx::query_as(BOTH_VERSIONS)
+                .fetch_one(&mut *b.read().await?)
+                .await
+                .map_err(db_error)?;
+            Ok(Versions { config, authz })
+        };
+        bounded(b.statement_timeout, read).await
+    }
+
+    async fn find_user_by_wechat(
+        &self,
+        b: &Backend,
+        lookup: WeChatLookup<'_>,
+    ) -> StoreResult<Option<User>> {
+        let read = async { q::find_user_by_wechat(&mut *b.read().await?, lookup).await };
+        bounded(b.statement_timeout, read).await
+    }
+}
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -60,6 +86,7 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
         grouped: group::queue(pool.clone(), Some(settings.statement_timeout)),
         writer: pool,
         statement_timeout: Some(settings.statement_timeout),
+        hot: HotReads,
     })
 }
 

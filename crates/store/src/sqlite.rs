@@ -3,6 +3,12 @@
 //! SQLite allows one writer at a time. With several writer connections, concurrent
 //! transactions fail with SQLITE_BUSY; with exactly one, they queue in the pool instead.
 //! WAL lets the readers go on while a transaction is open.
+//!
+//! sqlx runs every connection on a thread of its own, a round trip between threads per
+//! statement. The two paths every sign-in takes avoid it on connections the store opens
+//! itself: a group of token grants is written in one hand-off (`group.rs`, while the
+//! group holds the pool's writer), and the sign-in's reads run on the calling thread
+//! (`inline.rs`).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -31,7 +37,11 @@ const LOCK_ROWS: bool = false;
 
 crate::backend::define_backend!();
 
+pub(crate) mod direct;
 pub(crate) mod group;
+pub(crate) mod inline;
+
+type HotReads = inline::InlineReaders;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -69,6 +79,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         .await
         .map_err(db_error)?;
     let group_writer = group::GroupWriter::open(options.get_filename(), BUSY_TIMEOUT)?;
+    let hot = inline::InlineReaders::new(options.get_filename(), BUSY_TIMEOUT);
     let reader = SqlitePoolOptions::new()
         .max_connections(READERS)
         .acquire_timeout(READER_TIMEOUT)
@@ -83,6 +94,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         grouped: group::queue(writer.clone(), group_writer),
         writer,
         statement_timeout: None,
+        hot,
     })
 }
 

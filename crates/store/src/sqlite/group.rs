@@ -18,10 +18,10 @@ use std::time::Duration;
 
 use ferrodoor_core::entity::WeChatIdentity;
 use ferrodoor_core::store::{GroupedWrite, StoreError, StoreResult};
-use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::direct::{self, bound};
 use crate::error::{db_error, rusqlite_error};
 use crate::group::{GroupQueue, same_error};
 use crate::group_plan::{self, GroupRows};
@@ -33,9 +33,6 @@ use crate::tables::webhooks::DeliveryRow;
 use crate::tables::wechat::{self, IdentityKey, WeChatIdentityRow};
 use crate::tables::{Table, Value, chunks, describe_rows, rows_values};
 
-/// Statements kept prepared: each table's insert in its 7 sizes, the touch's, a few more.
-const STATEMENT_CACHE: usize = 64;
-
 type Job = (Vec<GroupedWrite>, oneshot::Sender<Vec<StoreResult<bool>>>);
 
 /// The thread and its connection; both end when this is dropped.
@@ -44,17 +41,9 @@ pub(crate) struct GroupWriter {
 }
 
 impl GroupWriter {
-    /// Opens the connection on `file` (created by the pool's writer, already in WAL mode)
-    /// with the pool's settings, and starts the thread.
+    /// Opens the connection on `file` and starts the thread.
     pub(crate) fn open(file: &Path, busy_timeout: Duration) -> StoreResult<GroupWriter> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(file, flags).map_err(rusqlite_error)?;
-        conn.busy_timeout(busy_timeout).map_err(rusqlite_error)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(rusqlite_error)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(rusqlite_error)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let conn = direct::open(file, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-group-writer".into())
@@ -154,19 +143,6 @@ fn write_group(
     Ok(applied)
 }
 
-/// `sql`, prepared once per connection, with `values` bound to `$1`, `$2` … in order.
-fn bound<'c>(
-    conn: &'c Connection,
-    sql: &str,
-    values: &[Value<'_>],
-) -> rusqlite::Result<CachedStatement<'c>> {
-    let mut statement = conn.prepare_cached(sql)?;
-    for (i, value) in values.iter().enumerate() {
-        statement.raw_bind_parameter(i + 1, value)?;
-    }
-    Ok(statement)
-}
-
 fn touch_linked(
     conn: &Connection,
     identities: &[&WeChatIdentity],
@@ -204,21 +180,6 @@ fn insert_rows<T: Table>(conn: &Connection, entities: &[&T::Entity]) -> StoreRes
         describe_rows::<T, _>(done.map_err(rusqlite_error), chunk)?;
     }
     Ok(())
-}
-
-/// Values bind as sqlx binds them on SQLite: text, NULL, integers (booleans 0 and 1), reals.
-impl ToSql for Value<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(match self {
-            Value::Str(v) => ValueRef::Text(v.as_bytes()),
-            Value::OptStr(Some(v)) => ValueRef::Text(v.as_bytes()),
-            Value::OptStr(None) => ValueRef::Null,
-            Value::Owned(v) => ValueRef::Text(v.as_bytes()),
-            Value::Bool(v) => ValueRef::Integer(i64::from(*v)),
-            Value::Int(v) => ValueRef::Integer(*v),
-            Value::Float(v) => ValueRef::Real(*v),
-        }))
-    }
 }
 
 #[cfg(test)]

@@ -98,6 +98,12 @@ pub(crate) trait IntoEntity {
     fn into_entity(self) -> StoreResult<Self::Entity>;
 }
 
+/// A row as rusqlite reads it, by column name as sqlx's `FromRow` does (for the SQLite
+/// connections the store runs itself, see `sqlite/inline.rs`).
+pub(crate) trait FromSqliteRow: Sized {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
 /// One column of a table.
 #[derive(Debug)]
 pub(crate) struct Column {
@@ -462,6 +468,15 @@ macro_rules! table {
         pub(crate) struct $row {
             $(#[sqlx(rename = $kcol)] $kf: $kty,)*
             $(#[sqlx(rename = $col)] $f: $ty,)*
+        }
+
+        impl $crate::tables::FromSqliteRow for $row {
+            fn from_sqlite_row(row: &::rusqlite::Row<'_>) -> ::rusqlite::Result<Self> {
+                Ok($row {
+                    $($kf: row.get($kcol)?,)*
+                    $($f: row.get($col)?,)*
+                })
+            }
         }
 
         impl $crate::tables::IntoEntity for $row {

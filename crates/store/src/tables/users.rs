@@ -1,6 +1,9 @@
 //! `users`: rows, list allow-list and queries, including the WeChat and phone lookups.
 
 use ferrodoor_core::entity::User;
+use ferrodoor_core::store::WeChatLookup;
+
+use crate::tables::Value;
 
 crate::tables::table! {
     /// Every column of [`User`]; the password hash is never listed or matched.
@@ -117,6 +120,30 @@ pub(crate) fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
 }
 
+/// How a WeChat sign-in finds its user: indexed queries, the first that finds someone
+/// answers. The identity itself (primary keys), another identity with its unionid
+/// (`wechat_identities_unionid_idx`), Casdoor's `wechat` column (index on owner, wechat).
+/// None when the lookup has neither an openid nor a unionid.
+pub(crate) fn wechat_lookups(lookup: WeChatLookup<'_>) -> Vec<(&'static str, Vec<Value<'_>>)> {
+    let openid = non_empty(Some(lookup.openid));
+    let unionid = non_empty(lookup.unionid);
+    let mut queries = Vec::with_capacity(3);
+    if openid.is_none() && unionid.is_none() {
+        return queries;
+    }
+    let organization = Value::Str(lookup.organization);
+    if let Some(openid) = openid {
+        let exact = vec![organization.clone(), lookup.appid.into(), openid.into()];
+        queries.push((FIND_BY_EXACT_IDENTITY, exact));
+    }
+    if let Some(unionid) = unionid {
+        queries.push((FIND_BY_UNIONID, vec![organization.clone(), unionid.into()]));
+    }
+    let by_column = vec![organization, openid.into(), unionid.into()];
+    queries.push((FIND_BY_WECHAT_COLUMN, by_column));
+    queries
+}
+
 /// Expands the user queries for the backend in scope; see [`crate::backend`].
 macro_rules! user_queries {
     () => {
@@ -124,38 +151,17 @@ macro_rules! user_queries {
             fetch_optional::<UserRow>(c, users::FIND_BY_ID, vec![id.into()]).await
         }
 
-        /// Indexed queries, the first that finds someone answers: the identity itself
-        /// (primary keys), another identity with its unionid (`wechat_identities_unionid_idx`),
-        /// Casdoor's `wechat` column (index on owner, wechat).
+        /// The first user [`users::wechat_lookups`] finds.
         pub(crate) async fn find_user_by_wechat(
             c: &mut Conn,
             lookup: WeChatLookup<'_>,
         ) -> StoreResult<Option<User>> {
-            let openid = users::non_empty(Some(lookup.openid));
-            let unionid = users::non_empty(lookup.unionid);
-            if openid.is_none() && unionid.is_none() {
-                return Ok(None);
-            }
-            if openid.is_some() {
-                let exact = vec![
-                    lookup.organization.into(),
-                    lookup.appid.into(),
-                    openid.into(),
-                ];
-                let sql = users::FIND_BY_EXACT_IDENTITY;
-                if let Some(user) = fetch_optional::<UserRow>(c, sql, exact).await? {
+            for (sql, values) in users::wechat_lookups(lookup) {
+                if let Some(user) = fetch_optional::<UserRow>(c, sql, values).await? {
                     return Ok(Some(user));
                 }
             }
-            if unionid.is_some() {
-                let by_unionid = vec![lookup.organization.into(), unionid.into()];
-                let sql = users::FIND_BY_UNIONID;
-                if let Some(user) = fetch_optional::<UserRow>(c, sql, by_unionid).await? {
-                    return Ok(Some(user));
-                }
-            }
-            let by_column = vec![lookup.organization.into(), openid.into(), unionid.into()];
-            fetch_optional::<UserRow>(c, users::FIND_BY_WECHAT_COLUMN, by_column).await
+            Ok(None)
         }
 
         /// An exact match on the `users_phone_idx` (owner, phone); an empty phone matches

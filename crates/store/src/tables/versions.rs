@@ -14,7 +14,7 @@ macro_rules! version_queries {
 
         crate::tables::versions::version_queries!($bump, $table);
     };
-    // A version read only with the other (see `both_versions_query`).
+    // A version read only with the other (see `BOTH_VERSIONS`).
     ($bump:ident, $table:literal) => {
         pub(crate) async fn $bump(c: &mut Conn) -> StoreResult<()> {
             let sql = concat!("UPDATE ", $table, " SET version = version + 1 WHERE id = 1");
@@ -25,20 +25,6 @@ macro_rules! version_queries {
 }
 pub(crate) use version_queries;
 
-/// Expands `versions`, both versions by one statement (one round trip for a request that
-/// needs both); see [`crate::backend`].
-macro_rules! both_versions_query {
-    () => {
-        pub(crate) async fn versions(c: &mut Conn) -> StoreResult<ferrodoor_core::store::Versions> {
-            let (config, authz): (i64, i64) = sqlx::query_as(
-                "SELECT (SELECT version FROM config_version WHERE id = 1), \
-                 (SELECT version FROM authz_version WHERE id = 1)",
-            )
-            .fetch_one(&mut *c)
-            .await
-            .map_err(db_error)?;
-            Ok(ferrodoor_core::store::Versions { config, authz })
-        }
-    };
-}
-pub(crate) use both_versions_query;
+/// Both versions, config's first, in one row.
+pub(crate) const BOTH_VERSIONS: &str = "SELECT (SELECT version FROM config_version WHERE id = 1), \
+     (SELECT version FROM authz_version WHERE id = 1)";
