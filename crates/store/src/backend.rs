@@ -229,24 +229,6 @@ macro_rules! define_backend {
         /// The most grouped writes one transaction carries.
         pub(crate) const MAX_GROUPED_WRITES: usize = 64;
 
-        /// The task that commits code claims in groups on `writer`.
-        pub(crate) fn claim_queue(
-            writer: sqlx::Pool<Db>,
-            limit: Option<std::time::Duration>,
-        ) -> crate::claims::ClaimQueue {
-            crate::claims::ClaimQueue::start(move |batch| {
-                let writer = writer.clone();
-                async move {
-                    let insert = async {
-                        crate::pool_metrics::note_acquire("transaction", &writer);
-                        let mut c = writer.acquire().await.map_err(crate::error::db_error)?;
-                        q::claim_wechat_codes(&mut c, &batch).await
-                    };
-                    bounded(limit, insert).await
-                }
-            })
-        }
-
         impl Backend {
             async fn read(
                 &self,

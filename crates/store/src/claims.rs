@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 use ferrodoor_core::store::{StoreError, StoreResult};
 
 use crate::group::{GroupQueue, same_error};
+use crate::tables::Value;
 
 /// The most claims one statement carries (3 bound values each).
 pub(crate) const MAX_BATCH: usize = 64;
@@ -67,7 +68,11 @@ where
         .zip(&first)
         .filter_map(|(c, &f)| f.then_some(c))
         .collect();
-    let inserted = insert(distinct).await;
+    let inserted = if distinct.is_empty() {
+        Ok(Vec::new())
+    } else {
+        insert(distinct).await
+    };
     let mut won = match &inserted {
         Ok(won) if won.len() == seen.len() => won.iter(),
         _ => [].iter(),
@@ -101,6 +106,20 @@ pub(crate) fn insert_sql(n: usize) -> &'static str {
             .collect()
     });
     &texts[n.clamp(1, MAX_BATCH) - 1]
+}
+
+/// The values [`insert_sql`] binds for `claims`, in its order.
+pub(crate) fn values(claims: &[CodeClaim]) -> Vec<Value<'_>> {
+    claims
+        .iter()
+        .flat_map(|c| {
+            [
+                Value::Str(&c.appid),
+                Value::Str(&c.code_hash),
+                Value::Int(c.expires_at),
+            ]
+        })
+        .collect()
 }
 
 /// For each claim, whether `(appid, code_hash)` is among the inserted rows.

@@ -82,7 +82,7 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
         .map_err(db_error)?;
     Ok(Backend {
         reader: pool.clone(),
-        claims: claim_queue(pool.clone(), Some(settings.statement_timeout)),
+        claims: group::claim_queue(pool.clone(), Some(settings.statement_timeout)),
         grouped: group::queue(pool.clone(), Some(settings.statement_timeout)),
         writer: pool,
         statement_timeout: Some(settings.statement_timeout),

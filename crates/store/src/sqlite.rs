@@ -11,6 +11,7 @@
 //! (`inline.rs`).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ferrodoor_core::entity::{
@@ -69,6 +70,9 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // A statement that changes many rows keeps its undo journal in memory instead of
+        // creating, writing and deleting a file in /tmp for it (each group's inserts did).
+        .pragma("temp_store", "MEMORY")
         .busy_timeout(BUSY_TIMEOUT);
     // The writer connects first: it creates the file and switches it to WAL.
     let writer = SqlitePoolOptions::new()
@@ -78,7 +82,10 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         .connect_with(options.clone())
         .await
         .map_err(db_error)?;
-    let group_writer = group::GroupWriter::open(options.get_filename(), BUSY_TIMEOUT)?;
+    let group_writer = Arc::new(group::GroupWriter::open(
+        options.get_filename(),
+        BUSY_TIMEOUT,
+    )?);
     let hot = inline::InlineReaders::new(options.get_filename(), BUSY_TIMEOUT);
     let reader = SqlitePoolOptions::new()
         .max_connections(READERS)
@@ -90,7 +97,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         .map_err(db_error)?;
     Ok(Backend {
         reader,
-        claims: claim_queue(writer.clone(), None),
+        claims: group::claim_queue(writer.clone(), group_writer.clone()),
         grouped: group::queue(writer.clone(), group_writer),
         writer,
         statement_timeout: None,

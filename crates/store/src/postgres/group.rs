@@ -9,6 +9,7 @@ use ferrodoor_core::store::{GroupedWrite, StoreResult};
 
 use super::q::{Row, arguments, execute};
 use super::{BEGIN, bounded};
+use crate::claims::{ClaimQueue, CodeClaim};
 use crate::error::db_error;
 use crate::group::{GroupQueue, same_error};
 use crate::group_plan::{self, GroupRows};
@@ -28,6 +29,28 @@ pub(crate) fn queue(pool: sqlx::PgPool, limit: Option<Duration>) -> GroupQueue<G
         let pool = pool.clone();
         async move { commit(&pool, limit, writes).await }
     })
+}
+
+/// The task that commits code claims in groups on `pool` (see [`crate::claims`]).
+pub(crate) fn claim_queue(pool: sqlx::PgPool, limit: Option<Duration>) -> ClaimQueue {
+    ClaimQueue::start(move |batch| {
+        let pool = pool.clone();
+        async move { bounded(limit, claim(&pool, &batch)).await }
+    })
+}
+
+/// One statement (its own transaction) for a batch of distinct claims; answers, for each,
+/// whether this statement took it.
+async fn claim(pool: &sqlx::PgPool, claims: &[CodeClaim]) -> StoreResult<Vec<bool>> {
+    crate::pool_metrics::note_acquire("transaction", pool);
+    let mut c = pool.acquire().await.map_err(db_error)?;
+    let sql = crate::claims::insert_sql(claims.len());
+    let inserted: Vec<(String, String)> =
+        sqlx::query_as_with(sql, arguments(crate::claims::values(claims))?)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)?;
+    Ok(crate::claims::won(claims, &inserted))
 }
 
 /// One group's writes, each answered: applied or not (see `Store::commit_grouped`).

@@ -1,5 +1,5 @@
-//! SQLite's group commit of token grants: each group in one hand-off to a thread of its
-//! own, which writes it on a connection of its own.
+//! SQLite's group commits (token grants, code claims): each group in one hand-off to a
+//! thread of its own, which writes it on a connection of its own.
 //!
 //! sqlx runs each SQLite connection on a worker thread and sends it every statement over a
 //! channel, and the rows back over another. A group is 6–8 statements from BEGIN to
@@ -9,11 +9,12 @@
 //! writes, so the two connections never contend) and hands the whole group to this thread,
 //! which runs it with rusqlite on a connection opened on the same file and answers once
 //! it is committed. The statements' texts, the rows' values and what applies are the
-//! same as PostgreSQL's ([`crate::group_plan`], [`crate::tables`]).
+//! same as PostgreSQL's ([`crate::group_plan`], [`crate::tables`]). Code claims' batches
+//! ([`crate::claims`]) take the same path.
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use ferrodoor_core::entity::WeChatIdentity;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::direct::{self, bound};
+use crate::claims::{ClaimQueue, CodeClaim};
 use crate::error::{db_error, rusqlite_error};
 use crate::group::{GroupQueue, same_error};
 use crate::group_plan::{self, GroupRows};
@@ -33,7 +35,8 @@ use crate::tables::webhooks::DeliveryRow;
 use crate::tables::wechat::{self, IdentityKey, WeChatIdentityRow};
 use crate::tables::{Table, Value, chunks, describe_rows, rows_values};
 
-type Job = (Vec<GroupedWrite>, oneshot::Sender<Vec<StoreResult<bool>>>);
+/// Work for the thread: runs on its connection.
+type Job = Box<dyn FnOnce(&Connection) + Send>;
 
 /// The thread and its connection; both end when this is dropped.
 pub(crate) struct GroupWriter {
@@ -48,25 +51,38 @@ impl GroupWriter {
         std::thread::Builder::new()
             .name("sqlite-group-writer".into())
             .spawn(move || {
-                for (writes, reply) in queue {
-                    let _ = reply.send(commit_on(&conn, writes));
+                for job in queue {
+                    job(&conn);
                 }
             })
             .map_err(|e| StoreError::Other(format!("cannot start the group writer: {e}")))?;
         Ok(GroupWriter { jobs })
     }
 
-    /// Writes one group on the thread; answers each write once it is committed.
-    async fn write(&self, writes: Vec<GroupedWrite>) -> Vec<StoreResult<bool>> {
-        let n = writes.len();
+    /// Runs `work` on the thread and answers what it answers.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> T + Send + 'static,
+    ) -> StoreResult<T> {
         let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let _ = reply.send(work(conn));
+        });
         let stopped = || StoreError::Unavailable("the group writer stopped".into());
-        if self.jobs.send((writes, reply)).is_err() {
-            return (0..n).map(|_| Err(stopped())).collect();
-        }
-        answer
-            .await
-            .unwrap_or_else(|_| (0..n).map(|_| Err(stopped())).collect())
+        self.jobs.send(job).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())
+    }
+
+    /// Runs `work` on the thread during a turn at `writer`: while the turn is held, no
+    /// other connection of this process writes, so the two connections never contend.
+    async fn run_in_turn<T: Send + 'static>(
+        &self,
+        writer: &sqlx::SqlitePool,
+        work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        crate::pool_metrics::note_acquire("transaction", writer);
+        let _turn = writer.acquire().await.map_err(db_error)?;
+        self.run(work).await?
     }
 }
 
@@ -74,13 +90,43 @@ impl GroupWriter {
 /// `writer`, then goes to `group_writer`.
 pub(crate) fn queue(
     writer: sqlx::SqlitePool,
-    group_writer: GroupWriter,
+    group_writer: Arc<GroupWriter>,
 ) -> GroupQueue<GroupedWrite, bool> {
-    let group_writer = std::sync::Arc::new(group_writer);
     GroupQueue::start("token_grants", super::MAX_GROUPED_WRITES, move |writes| {
         let (writer, group_writer) = (writer.clone(), group_writer.clone());
         async move { commit(&writer, &group_writer, writes).await }
     })
+}
+
+/// The task that commits code claims in groups (see [`crate::claims`]), on the same thread
+/// and connection as the grants: its pages stay in that connection's cache (another
+/// connection's commit would empty it) and a batch is one hand-off.
+pub(crate) fn claim_queue(writer: sqlx::SqlitePool, group_writer: Arc<GroupWriter>) -> ClaimQueue {
+    ClaimQueue::start(move |batch| {
+        let (writer, group_writer) = (writer.clone(), group_writer.clone());
+        async move {
+            group_writer
+                .run_in_turn(&writer, move |conn| claim_on(conn, &batch))
+                .await
+        }
+    })
+}
+
+/// One statement (its own transaction) for a batch of distinct claims; answers, for each,
+/// whether this statement took it.
+fn claim_on(conn: &Connection, claims: &[CodeClaim]) -> StoreResult<Vec<bool>> {
+    let values = crate::claims::values(claims);
+    let run = || -> rusqlite::Result<Vec<(String, String)>> {
+        let mut statement = bound(conn, crate::claims::insert_sql(claims.len()), &values)?;
+        let mut rows = statement.raw_query();
+        let mut inserted = Vec::with_capacity(claims.len());
+        while let Some(row) = rows.next()? {
+            inserted.push((row.get(0)?, row.get(1)?));
+        }
+        Ok(inserted)
+    };
+    let inserted = run().map_err(rusqlite_error)?;
+    Ok(crate::claims::won(claims, &inserted))
 }
 
 /// One group's writes, each answered: applied or not (see `Store::commit_grouped`).
@@ -89,15 +135,14 @@ pub(crate) async fn commit(
     group_writer: &GroupWriter,
     writes: Vec<GroupedWrite>,
 ) -> Vec<StoreResult<bool>> {
-    crate::pool_metrics::note_acquire("transaction", writer);
-    let _turn = match writer.acquire().await {
-        Ok(turn) => turn,
-        Err(e) => {
-            let e = db_error(e);
-            return writes.iter().map(|_| Err(same_error(&e))).collect();
-        }
-    };
-    group_writer.write(writes).await
+    let n = writes.len();
+    match group_writer
+        .run_in_turn(writer, move |conn| Ok(commit_on(conn, writes)))
+        .await
+    {
+        Ok(answers) => answers,
+        Err(e) => (0..n).map(|_| Err(same_error(&e))).collect(),
+    }
 }
 
 /// On the thread: the group in one transaction, or each write alone when the database

@@ -139,31 +139,6 @@ macro_rules! wechat_queries {
             Ok(execute(c, sql, args).await? == 1)
         }
 
-        /// Claims many codes in one statement (see [`crate::claims`]); answers, for each
-        /// claim, whether this statement took it. The claims must be distinct.
-        pub(crate) async fn claim_wechat_codes(
-            c: &mut Conn,
-            claims: &[crate::claims::CodeClaim],
-        ) -> StoreResult<Vec<bool>> {
-            use sqlx::Arguments as _;
-            if claims.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut args = <Db as sqlx::Database>::Arguments::default();
-            for claim in claims {
-                args.add(claim.appid.as_str())
-                    .and_then(|_| args.add(claim.code_hash.as_str()))
-                    .and_then(|_| args.add(claim.expires_at))
-                    .map_err(|e| StoreError::Other(format!("cannot bind a value: {e}")))?;
-            }
-            let inserted: Vec<(String, String)> =
-                sqlx::query_as_with(crate::claims::insert_sql(claims.len()), args)
-                    .fetch_all(&mut *c)
-                    .await
-                    .map_err(db_error)?;
-            Ok(crate::claims::won(claims, &inserted))
-        }
-
         pub(crate) async fn release_wechat_code(
             c: &mut Conn,
             appid: &str,
