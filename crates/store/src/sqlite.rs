@@ -38,6 +38,7 @@ const LOCK_ROWS: bool = false;
 
 crate::backend::define_backend!();
 
+pub(crate) mod checkpoint;
 pub(crate) mod direct;
 pub(crate) mod group;
 pub(crate) mod inline;
@@ -73,6 +74,8 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         // A statement that changes many rows keeps its undo journal in memory instead of
         // creating, writing and deleting a file in /tmp for it (each group's inserts did).
         .pragma("temp_store", "MEMORY")
+        // Checkpoints run on a thread of their own (see `sqlite/checkpoint.rs`).
+        .pragma("wal_autocheckpoint", "0")
         .busy_timeout(BUSY_TIMEOUT);
     // The writer connects first: it creates the file and switches it to WAL.
     let writer = SqlitePoolOptions::new()

@@ -22,6 +22,7 @@ use ferrodoor_core::store::{GroupedWrite, StoreError, StoreResult};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::checkpoint::Checkpointer;
 use super::direct::{self, bound};
 use crate::claims::{ClaimQueue, CodeClaim};
 use crate::error::{db_error, rusqlite_error};
@@ -41,12 +42,17 @@ type Job = Box<dyn FnOnce(&Connection) + Send>;
 /// The thread and its connection; both end when this is dropped.
 pub(crate) struct GroupWriter {
     jobs: mpsc::Sender<Job>,
+    /// Copies the log back while this thread writes (so that it does not have to).
+    _checkpointer: Checkpointer,
 }
 
 impl GroupWriter {
     /// Opens the connection on `file` and starts the thread.
     pub(crate) fn open(file: &Path, busy_timeout: Duration) -> StoreResult<GroupWriter> {
         let conn = direct::open(file, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(rusqlite_error)?;
+        let checkpointer = Checkpointer::start(file, busy_timeout)?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-group-writer".into())
@@ -56,7 +62,10 @@ impl GroupWriter {
                 }
             })
             .map_err(|e| StoreError::Other(format!("cannot start the group writer: {e}")))?;
-        Ok(GroupWriter { jobs })
+        Ok(GroupWriter {
+            jobs,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// Runs `work` on the thread and answers what it answers.

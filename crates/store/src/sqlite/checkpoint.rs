@@ -1,0 +1,112 @@
+//! SQLite's checkpoints on a thread of their own.
+//!
+//! In WAL mode a commit appends pages to the log; a checkpoint copies them back into the
+//! database file and syncs both files. SQLite runs one from the commit that crosses 1,000
+//! pages, on the committing connection: the group writer's, so every thousand pages a group
+//! of sign-ins waited for the copy and two `fsync`s. The writers' automatic checkpoints are
+//! off (`wal_autocheckpoint = 0`) and this thread runs a PASSIVE checkpoint (it never waits
+//! for a writer or a reader, and none waits for it) every [`BUSY_PERIOD`] while the log
+//! grows, backing off to [`IDLE_PERIOD`] while it does not.
+
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use ferrodoor_core::store::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags};
+
+use super::direct;
+
+/// How often the log is copied back while sign-ins write to it.
+const BUSY_PERIOD: Duration = Duration::from_millis(100);
+/// The longest pause between two checkpoints when nothing was written.
+const IDLE_PERIOD: Duration = Duration::from_secs(2);
+
+/// The thread; it stops when this is dropped.
+pub(crate) struct Checkpointer {
+    _stop: mpsc::Sender<()>,
+}
+
+impl Checkpointer {
+    /// Opens a connection on `file` and starts the thread.
+    pub(crate) fn start(file: &Path, busy_timeout: Duration) -> StoreResult<Checkpointer> {
+        let conn = direct::open(file, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-checkpointer".into())
+            .spawn(move || {
+                let mut pause = BUSY_PERIOD;
+                loop {
+                    match stopped.recv_timeout(pause) {
+                        Err(RecvTimeoutError::Timeout) => {}
+                        _ => return,
+                    }
+                    pause = if copied(&conn) > 0 {
+                        BUSY_PERIOD
+                    } else {
+                        (pause * 2).min(IDLE_PERIOD)
+                    };
+                }
+            })
+            .map_err(|e| StoreError::Other(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Checkpointer { _stop: stop })
+    }
+}
+
+/// One PASSIVE checkpoint; the pages it copied (none when it failed: the next one retries).
+fn copied(conn: &Connection) -> i64 {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(2))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use crate::testdb::TestDb;
+
+    /// The store's writers never checkpoint (their commits only append to the log), and the
+    /// log is copied into the database file within a period or two, long before SQLite's own
+    /// threshold of 1,000 pages would have made a writer do it.
+    #[tokio::test]
+    async fn the_log_is_copied_back_by_the_checkpointer_alone() {
+        let db = TestDb::sqlite().await;
+        let crate::Inner::Sqlite(backend) = &db.database().inner else {
+            unreachable!("a SQLite test database")
+        };
+        let auto: (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
+            .fetch_one(&backend.writer)
+            .await
+            .expect("pragma");
+        assert_eq!(
+            auto.0, 0,
+            "the pool's writer leaves checkpoints to the thread"
+        );
+
+        let file = backend
+            .writer
+            .connect_options()
+            .get_filename()
+            .to_path_buf();
+        let size = || std::fs::metadata(&file).expect("database file").len();
+        let before = size();
+        // About 200 pages appended to the log by another connection, as the writers do.
+        let conn = rusqlite::Connection::open(&file).expect("open");
+        conn.execute_batch(
+            "PRAGMA wal_autocheckpoint = 0; CREATE TABLE filler (b BLOB); \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) \
+             INSERT INTO filler SELECT zeroblob(8000) FROM n;",
+        )
+        .expect("filler");
+        assert_eq!(size(), before, "a commit only appends to the log");
+
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while size() < before + 100 * 8000 {
+            assert!(
+                Instant::now() < deadline,
+                "the checkpointer did not copy the log back"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
