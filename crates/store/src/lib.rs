@@ -13,10 +13,11 @@
 //!
 //! - SQLite runs in WAL mode with `foreign_keys=ON` and a 5 s busy timeout. Every transaction
 //!   goes through a single writer connection, so concurrent writers queue rather than fail;
-//!   reads use a separate pool of 4 read-only connections. Two hot paths run on
-//!   connections of the store's own (rusqlite, same file, same settings): token grants
-//!   commit in groups on a writer thread of their own, and the reads every sign-in makes
-//!   run on the calling thread (`sqlite/group.rs`, `sqlite/inline.rs`).
+//!   reads use a separate pool of 4 read-only connections. The sign-in's paths run on
+//!   connections of the store's own (rusqlite, same file, same settings): token grants and
+//!   code claims commit in groups on a writer thread of their own, the reads every sign-in
+//!   makes run on the calling thread, and checkpoints on a thread of their own
+//!   (`sqlite/group.rs`, `sqlite/inline.rs`, `sqlite/checkpoint.rs`).
 //! - PostgreSQL uses one pool of 16 connections; acquiring one times out after 5 s (see
 //!   [`PoolSettings`]), so an unreachable database answers [`StoreError::Unavailable`] (503)
 //!   quickly; so does a statement that runs (or waits for an answer) longer than the

@@ -5,10 +5,11 @@
 //! WAL lets the readers go on while a transaction is open.
 //!
 //! sqlx runs every connection on a thread of its own, a round trip between threads per
-//! statement. The two paths every sign-in takes avoid it on connections the store opens
-//! itself: a group of token grants is written in one hand-off (`group.rs`, while the
-//! group holds the pool's writer), and the sign-in's reads run on the calling thread
-//! (`inline.rs`).
+//! statement. The paths every sign-in takes avoid it on connections the store opens
+//! itself (`direct.rs`): a group of token grants or code claims is written in one hand-off
+//! (`group.rs`, while the group holds the pool's writer), the sign-in's reads run on the
+//! calling thread (`inline.rs`), and the log is checkpointed by a thread that no writer
+//! waits for (`checkpoint.rs`).
 
 use std::str::FromStr;
 use std::sync::Arc;

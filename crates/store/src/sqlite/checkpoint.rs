@@ -35,17 +35,15 @@ impl Checkpointer {
         std::thread::Builder::new()
             .name("sqlite-checkpointer".into())
             .spawn(move || {
-                let mut pause = BUSY_PERIOD;
+                let (mut pause, mut log) = (BUSY_PERIOD, None);
                 loop {
                     match stopped.recv_timeout(pause) {
                         Err(RecvTimeoutError::Timeout) => {}
                         _ => return,
                     }
-                    pause = if copied(&conn) > 0 {
-                        BUSY_PERIOD
-                    } else {
-                        (pause * 2).min(IDLE_PERIOD)
-                    };
+                    let now = checkpoint(&conn);
+                    pause = next_pause(pause, log, now);
+                    log = now;
                 }
             })
             .map_err(|e| StoreError::Other(format!("cannot start the checkpointer: {e}")))?;
@@ -53,17 +51,70 @@ impl Checkpointer {
     }
 }
 
-/// One PASSIVE checkpoint; the pages it copied (none when it failed: the next one retries).
-fn copied(conn: &Connection) -> i64 {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(2))
-        .unwrap_or(0)
+/// What a checkpoint found: the frames in the log, and how many of them are in the
+/// database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LogState {
+    frames: i64,
+    copied: i64,
+}
+
+/// One PASSIVE checkpoint; None when it failed (the next one retries).
+fn checkpoint(conn: &Connection) -> Option<LogState> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok(LogState {
+            frames: row.get(1)?,
+            copied: row.get(2)?,
+        })
+    })
+    .ok()
+}
+
+/// Short while the log changed since the last checkpoint; doubling up to [`IDLE_PERIOD`]
+/// while it did not. Once copied, a log keeps its frames until the next write starts it
+/// again, so "frames copied" alone would keep an idle server checking ten times a second.
+fn next_pause(pause: Duration, before: Option<LogState>, now: Option<LogState>) -> Duration {
+    if now.is_some() && now != before {
+        BUSY_PERIOD
+    } else {
+        (pause * 2).min(IDLE_PERIOD)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
+    use super::{BUSY_PERIOD, IDLE_PERIOD, LogState, next_pause};
     use crate::testdb::TestDb;
+
+    #[test]
+    fn the_pause_is_short_while_the_log_changes_and_backs_off_while_it_does_not() {
+        let log = |frames, copied| Some(LogState { frames, copied });
+        let long = Duration::from_secs(1);
+        assert_eq!(next_pause(long, log(10, 10), log(30, 30)), BUSY_PERIOD);
+        assert_eq!(
+            next_pause(long, log(30, 30), log(4, 4)),
+            BUSY_PERIOD,
+            "a new log"
+        );
+        assert_eq!(next_pause(long, None, log(4, 4)), BUSY_PERIOD);
+        // Everything copied and nothing written since: the same answer, a longer pause.
+        assert_eq!(
+            next_pause(BUSY_PERIOD, log(30, 30), log(30, 30)),
+            BUSY_PERIOD * 2
+        );
+        assert_eq!(next_pause(long, log(30, 30), log(30, 30)), IDLE_PERIOD);
+        assert_eq!(
+            next_pause(IDLE_PERIOD, log(30, 30), log(30, 30)),
+            IDLE_PERIOD
+        );
+        assert_eq!(
+            next_pause(BUSY_PERIOD, log(30, 30), None),
+            BUSY_PERIOD * 2,
+            "failed"
+        );
+    }
 
     /// The store's writers never checkpoint (their commits only append to the log), and the
     /// log is copied into the database file within a period or two, long before SQLite's own
@@ -100,13 +151,13 @@ mod tests {
         .expect("filler");
         assert_eq!(size(), before, "a commit only appends to the log");
 
-        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
         while size() < before + 100 * 8000 {
             assert!(
                 Instant::now() < deadline,
                 "the checkpointer did not copy the log back"
             );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

@@ -17,7 +17,8 @@ use crate::tables::{FromSqliteRow, IntoEntity, Table, Value};
 const STATEMENT_CACHE: usize = 64;
 
 /// Opens `file` (created by the pool's writer, already in WAL mode) with the pools'
-/// settings: foreign keys on, `synchronous = NORMAL`, `temp_store = MEMORY`, `busy_timeout`.
+/// settings: foreign keys on, `synchronous = NORMAL`, `temp_store = MEMORY`, no automatic
+/// checkpoints (`checkpoint.rs` runs them), `busy_timeout`.
 pub(crate) fn open(
     file: &Path,
     flags: OpenFlags,
@@ -31,6 +32,8 @@ pub(crate) fn open(
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(rusqlite_error)?;
     conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(rusqlite_error)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(rusqlite_error)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)

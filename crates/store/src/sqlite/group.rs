@@ -13,6 +13,7 @@
 //! ([`crate::claims`]) take the same path.
 
 use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -50,15 +51,15 @@ impl GroupWriter {
     /// Opens the connection on `file` and starts the thread.
     pub(crate) fn open(file: &Path, busy_timeout: Duration) -> StoreResult<GroupWriter> {
         let conn = direct::open(file, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(rusqlite_error)?;
         let checkpointer = Checkpointer::start(file, busy_timeout)?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-group-writer".into())
             .spawn(move || {
                 for job in queue {
-                    job(&conn);
+                    // A job that panics fails alone (its caller gets Unavailable; its
+                    // transaction rolls back as it unwinds), not every later one.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&conn)));
                 }
             })
             .map_err(|e| StoreError::Other(format!("cannot start the group writer: {e}")))?;
@@ -77,7 +78,7 @@ impl GroupWriter {
         let job: Job = Box::new(move |conn| {
             let _ = reply.send(work(conn));
         });
-        let stopped = || StoreError::Unavailable("the group writer stopped".into());
+        let stopped = || StoreError::Unavailable("the group writer did not run this write".into());
         self.jobs.send(job).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())
     }
@@ -277,6 +278,25 @@ mod tests {
                 assert_eq!(statement.parameter_name(i), Some(name.as_str()), "{text}");
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone() {
+        let db = TestDb::sqlite().await;
+        let file = match &db.database().inner {
+            crate::Inner::Sqlite(b) => b.writer.connect_options().get_filename().to_path_buf(),
+            crate::Inner::Postgres(_) => unreachable!("a SQLite test database"),
+        };
+        let writer = GroupWriter::open(&file, Duration::from_secs(5)).expect("opens");
+        let failed = writer.run(|_| -> i64 { panic!("a bug in one job") }).await;
+        assert!(
+            matches!(failed, Err(StoreError::Unavailable(_))),
+            "{failed:?}"
+        );
+        let next = writer
+            .run(|conn| conn.query_row("SELECT 41 + 1", [], |row| row.get::<_, i64>(0)))
+            .await;
+        assert_eq!(next.expect("the thread goes on").expect("query"), 42);
     }
 
     #[test]
