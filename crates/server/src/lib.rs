@@ -44,6 +44,9 @@ pub async fn open_database(settings: &Settings) -> Result<ferrodoor_store::Datab
 
 pub use database_url::redact;
 
+/// How long a stopping server waits for its database connections to close.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A running server: where it listens, and how to stop it.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -54,6 +57,8 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     /// The webhook sender and the purger: they end at the shutdown signal too.
     background: Vec<JoinHandle<()>>,
+    /// Closed once everything above has ended.
+    db: Arc<ferrodoor_store::Database>,
 }
 
 impl RunningServer {
@@ -65,13 +70,24 @@ impl RunningServer {
     }
 
     /// Waits until the server stops (at the shutdown signal, or when it fails), then until
-    /// its background tasks have ended.
+    /// its background tasks have ended, then closes the database (SQLite's log is copied
+    /// back and removed: the database is one file again).
     pub async fn wait(self) -> Result<()> {
         let served = self.task.await;
         // The server may have failed without the signal: the background tasks end with it.
         let _ = self.shutdown.send(true);
         for task in self.background {
             task.await.context("background task")?;
+        }
+        // A database that stopped answering must not keep the process from ending.
+        if tokio::time::timeout(CLOSE_TIMEOUT, self.db.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                seconds = CLOSE_TIMEOUT.as_secs(),
+                "the database's connections did not close in time"
+            );
         }
         served.context("server task")?.context("server")?;
         Ok(())
@@ -123,7 +139,7 @@ async fn build_core(
 pub async fn start(settings: &Settings, listener: TcpListener) -> Result<RunningServer> {
     let db = Arc::new(open_database(settings).await?);
     let store = db.store();
-    let metrics = metrics_exporter::endpoint(db, settings.metrics_token.clone())?;
+    let metrics = metrics_exporter::endpoint(db.clone(), settings.metrics_token.clone())?;
     let addr = listener.local_addr()?;
     let origin = match &settings.origin {
         Some(_) => settings.origin(),
@@ -188,6 +204,7 @@ pub async fn start(settings: &Settings, listener: TcpListener) -> Result<Running
         shutdown,
         task,
         background,
+        db,
     })
 }
 

@@ -8,10 +8,11 @@
 /// - `const NAME: &str`, answered by `backend_name`;
 /// - `const BEGIN: &str`, the statement that opens a transaction;
 /// - `const LOCK_ROWS: bool`, whether `SELECT … FOR UPDATE` is needed (and understood);
-/// - `type HotReads`, with `async fn versions(&self, &Backend)` and
+/// - `type Own`, the backend's own connections besides sqlx's pools, with
+///   `async fn versions(&self, &Backend)` and
 ///   `async fn find_user_by_wechat(&self, &Backend, WeChatLookup)`: how the reads every
 ///   sign-in makes are run (SQLite: on the calling thread, see `sqlite/inline.rs`;
-///   PostgreSQL: through the pool as every other read).
+///   PostgreSQL: through the pool as every other read), and `async fn close(&self)`.
 ///
 /// [`Store`]: ferrodoor_core::store::Store
 /// [`StoreTx`]: ferrodoor_core::store::StoreTx
@@ -222,8 +223,9 @@ macro_rules! define_backend {
             pub(crate) claims: crate::claims::ClaimQueue,
             /// Token grants' writes, committed in groups (see `group.rs` beside the backend).
             pub(crate) grouped: crate::group::GroupQueue<GroupedWrite, bool>,
-            /// What runs the reads every sign-in makes.
-            pub(crate) hot: HotReads,
+            /// The backend's own connections: what runs the reads every sign-in makes (and,
+            /// on SQLite, the groups' writes and the checkpoints).
+            pub(crate) own: Own,
         }
 
         /// The most grouped writes one transaction carries.
@@ -444,7 +446,7 @@ macro_rules! store_impl {
                 &self,
                 lookup: WeChatLookup<'_>,
             ) -> StoreResult<Option<User>> {
-                self.hot.find_user_by_wechat(self, lookup).await
+                self.own.find_user_by_wechat(self, lookup).await
             }
 
             async fn list_wechat_identities(
@@ -604,7 +606,7 @@ macro_rules! store_impl {
             }
 
             async fn versions(&self) -> StoreResult<Versions> {
-                self.hot.versions(self).await
+                self.own.versions(self).await
             }
 
             async fn get_record(&self, name: &str) -> StoreResult<Option<Record>> {

@@ -27,10 +27,11 @@ crate::backend::define_backend!();
 
 pub(crate) mod group;
 
-/// The reads every sign-in makes go through the pool as every other read.
-pub(crate) struct HotReads;
+/// No connections of its own: the reads every sign-in makes go through the pool as every
+/// other read.
+pub(crate) struct Own;
 
-impl HotReads {
+impl Own {
     async fn versions(&self, b: &Backend) -> StoreResult<Versions> {
         let read = async {
             let (config, authz): (i64, i64) = sqlx::query_as(BOTH_VERSIONS)
@@ -50,6 +51,8 @@ impl HotReads {
         let read = async { q::find_user_by_wechat(&mut *b.read().await?, lookup).await };
         bounded(b.statement_timeout, read).await
     }
+
+    async fn close(&self) {}
 }
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -86,7 +89,7 @@ pub(crate) async fn connect(url: &str, settings: PoolSettings) -> StoreResult<Ba
         grouped: group::queue(pool.clone(), Some(settings.statement_timeout)),
         writer: pool,
         statement_timeout: Some(settings.statement_timeout),
-        hot: HotReads,
+        own: Own,
     })
 }
 
@@ -98,5 +101,6 @@ impl Backend {
 
     pub(crate) async fn close(&self) {
         self.writer.close().await;
+        self.own.close().await;
     }
 }

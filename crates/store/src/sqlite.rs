@@ -43,8 +43,35 @@ pub(crate) mod checkpoint;
 pub(crate) mod direct;
 pub(crate) mod group;
 pub(crate) mod inline;
+pub(crate) mod worker;
 
-type HotReads = inline::InlineReaders;
+/// The store's own rusqlite connections (`sqlite/direct.rs`): the reads every sign-in makes,
+/// on the calling thread, and the thread that writes the groups (and its checkpointer).
+pub(crate) struct Own {
+    pub(crate) readers: inline::InlineReaders,
+    pub(crate) group_writer: Arc<group::GroupWriter>,
+}
+
+impl Own {
+    async fn versions(&self, _: &Backend) -> StoreResult<Versions> {
+        self.readers.versions()
+    }
+
+    async fn find_user_by_wechat(
+        &self,
+        _: &Backend,
+        lookup: WeChatLookup<'_>,
+    ) -> StoreResult<Option<User>> {
+        self.readers.find_user_by_wechat(lookup)
+    }
+
+    /// Closes these connections once the groups in hand are written.
+    async fn close(&self) {
+        self.readers.close();
+        let group_writer = self.group_writer.clone();
+        let _ = tokio::task::spawn_blocking(move || group_writer.close()).await;
+    }
+}
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -90,7 +117,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
         options.get_filename(),
         BUSY_TIMEOUT,
     )?);
-    let hot = inline::InlineReaders::new(options.get_filename(), BUSY_TIMEOUT);
+    let readers = inline::InlineReaders::new(options.get_filename(), BUSY_TIMEOUT);
     let reader = SqlitePoolOptions::new()
         .max_connections(READERS)
         .acquire_timeout(READER_TIMEOUT)
@@ -102,10 +129,13 @@ pub(crate) async fn connect(url: &str) -> StoreResult<Backend> {
     Ok(Backend {
         reader,
         claims: group::claim_queue(writer.clone(), group_writer.clone()),
-        grouped: group::queue(writer.clone(), group_writer),
+        grouped: group::queue(writer.clone(), group_writer.clone()),
         writer,
         statement_timeout: None,
-        hot,
+        own: Own {
+            readers,
+            group_writer,
+        },
     })
 }
 
@@ -114,8 +144,11 @@ impl Backend {
         MIGRATOR.run(&self.writer).await.map_err(migrate_error)
     }
 
+    /// Closes every connection. The last one to close copies the log back into the
+    /// database file and removes it (and the `-shm` file): a stopped server leaves one file.
     pub(crate) async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+        self.own.close().await;
     }
 }

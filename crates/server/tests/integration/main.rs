@@ -24,6 +24,7 @@ mod openapi;
 mod ops;
 mod pool_load;
 mod probes;
+mod shutdown;
 mod sign_ins;
 mod tcp_proxy;
 mod throttling;

@@ -9,45 +9,48 @@
 //! grows, backing off to [`IDLE_PERIOD`] while it does not.
 
 use std::path::Path;
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use ferrodoor_core::store::{StoreError, StoreResult};
+use ferrodoor_core::store::StoreResult;
 use rusqlite::{Connection, OpenFlags};
 
 use super::direct;
+use super::worker::Worker;
 
 /// How often the log is copied back while sign-ins write to it.
 const BUSY_PERIOD: Duration = Duration::from_millis(100);
 /// The longest pause between two checkpoints when nothing was written.
 const IDLE_PERIOD: Duration = Duration::from_secs(2);
 
-/// The thread; it stops when this is dropped.
+/// The thread; it stops when this is closed or dropped.
 pub(crate) struct Checkpointer {
-    _stop: mpsc::Sender<()>,
+    /// Nothing is ever sent: closing the channel stops the thread.
+    thread: Worker<()>,
 }
 
 impl Checkpointer {
     /// Opens a connection on `file` and starts the thread.
     pub(crate) fn start(file: &Path, busy_timeout: Duration) -> StoreResult<Checkpointer> {
         let conn = direct::open(file, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)?;
-        let (stop, stopped) = mpsc::channel::<()>();
-        std::thread::Builder::new()
-            .name("sqlite-checkpointer".into())
-            .spawn(move || {
-                let (mut pause, mut log) = (BUSY_PERIOD, None);
-                loop {
-                    match stopped.recv_timeout(pause) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        _ => return,
-                    }
-                    let now = checkpoint(&conn);
-                    pause = next_pause(pause, log, now);
-                    log = now;
+        let thread = Worker::spawn("sqlite-checkpointer", move |stopped: Receiver<()>| {
+            let (mut pause, mut log) = (BUSY_PERIOD, None);
+            loop {
+                match stopped.recv_timeout(pause) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    _ => return,
                 }
-            })
-            .map_err(|e| StoreError::Other(format!("cannot start the checkpointer: {e}")))?;
-        Ok(Checkpointer { _stop: stop })
+                let now = checkpoint(&conn);
+                pause = next_pause(pause, log, now);
+                log = now;
+            }
+        })?;
+        Ok(Checkpointer { thread })
+    }
+
+    /// Stops the thread and closes its connection; blocks until it has ended.
+    pub(crate) fn close(&self) {
+        self.thread.close();
     }
 }
 

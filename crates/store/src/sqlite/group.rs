@@ -15,7 +15,8 @@
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use ferrodoor_core::entity::WeChatIdentity;
@@ -25,6 +26,7 @@ use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpointer;
 use super::direct::{self, bound};
+use super::worker::Worker;
 use crate::claims::{ClaimQueue, CodeClaim};
 use crate::error::{db_error, rusqlite_error};
 use crate::group::{GroupQueue, same_error};
@@ -40,11 +42,11 @@ use crate::tables::{Table, Value, chunks, describe_rows, rows_values};
 /// Work for the thread: runs on its connection.
 type Job = Box<dyn FnOnce(&Connection) + Send>;
 
-/// The thread and its connection; both end when this is dropped.
+/// The thread and its connection; both end when this is closed or dropped.
 pub(crate) struct GroupWriter {
-    jobs: mpsc::Sender<Job>,
+    jobs: Worker<Job>,
     /// Copies the log back while this thread writes (so that it does not have to).
-    _checkpointer: Checkpointer,
+    checkpointer: Checkpointer,
 }
 
 impl GroupWriter {
@@ -52,21 +54,21 @@ impl GroupWriter {
     pub(crate) fn open(file: &Path, busy_timeout: Duration) -> StoreResult<GroupWriter> {
         let conn = direct::open(file, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)?;
         let checkpointer = Checkpointer::start(file, busy_timeout)?;
-        let (jobs, queue) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("sqlite-group-writer".into())
-            .spawn(move || {
-                for job in queue {
-                    // A job that panics fails alone (its caller gets Unavailable; its
-                    // transaction rolls back as it unwinds), not every later one.
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&conn)));
-                }
-            })
-            .map_err(|e| StoreError::Other(format!("cannot start the group writer: {e}")))?;
-        Ok(GroupWriter {
-            jobs,
-            _checkpointer: checkpointer,
-        })
+        let jobs = Worker::spawn("sqlite-group-writer", move |queue: Receiver<Job>| {
+            for job in queue {
+                // A job that panics fails alone (its caller gets Unavailable; its
+                // transaction rolls back as it unwinds), not every later one.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&conn)));
+            }
+        })?;
+        Ok(GroupWriter { jobs, checkpointer })
+    }
+
+    /// Writes the jobs already handed over, then closes the connection and ends the thread,
+    /// and the checkpointer's; later jobs answer Unavailable. Blocks until both have ended.
+    pub(crate) fn close(&self) {
+        self.jobs.close();
+        self.checkpointer.close();
     }
 
     /// Runs `work` on the thread and answers what it answers.
@@ -79,7 +81,9 @@ impl GroupWriter {
             let _ = reply.send(work(conn));
         });
         let stopped = || StoreError::Unavailable("the group writer did not run this write".into());
-        self.jobs.send(job).map_err(|_| stopped())?;
+        if !self.jobs.send(job) {
+            return Err(stopped());
+        }
         answer.await.map_err(|_| stopped())
     }
 
@@ -297,6 +301,28 @@ mod tests {
             .run(|conn| conn.query_row("SELECT 41 + 1", [], |row| row.get::<_, i64>(0)))
             .await;
         assert_eq!(next.expect("the thread goes on").expect("query"), 42);
+    }
+
+    /// A closed store answers 503 to a sign-in's write and read; it does not hang or reopen
+    /// a connection (which would keep the log from being removed).
+    #[tokio::test]
+    async fn a_closed_store_answers_unavailable() {
+        let db = TestDb::sqlite().await;
+        let crate::Inner::Sqlite(backend) = &db.database().inner else {
+            unreachable!("a SQLite test database")
+        };
+        db.database().close().await;
+        let write = backend
+            .own
+            .group_writer
+            .run(|conn| conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0)))
+            .await;
+        assert!(
+            matches!(write, Err(StoreError::Unavailable(_))),
+            "{write:?}"
+        );
+        let read = backend.own.readers.versions();
+        assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
     }
 
     #[test]

@@ -9,14 +9,15 @@
 //! once, a handful.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use ferrodoor_core::entity::User;
-use ferrodoor_core::store::{StoreResult, Versions, WeChatLookup};
+use ferrodoor_core::store::{StoreError, StoreResult, Versions, WeChatLookup};
 use rusqlite::{Connection, OpenFlags};
 
 use super::direct::{self, bound, fetch_optional};
+use super::worker::locked;
 use crate::error::rusqlite_error;
 use crate::tables::users::{self, UserRow};
 use crate::tables::versions::BOTH_VERSIONS;
@@ -24,7 +25,8 @@ use crate::tables::versions::BOTH_VERSIONS;
 pub(crate) struct InlineReaders {
     file: PathBuf,
     busy_timeout: Duration,
-    idle: Mutex<Vec<Connection>>,
+    /// None once closed.
+    idle: Mutex<Option<Vec<Connection>>>,
 }
 
 impl InlineReaders {
@@ -33,14 +35,17 @@ impl InlineReaders {
         InlineReaders {
             file: file.to_path_buf(),
             busy_timeout,
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(Some(Vec::new())),
         }
     }
 
     /// Runs `read` on an idle connection (a new one when every other is in use).
     fn with<T>(&self, read: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let idle = || self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let taken = idle().pop();
+        let idle = || locked(&self.idle);
+        let taken = match idle().as_mut() {
+            Some(idle) => idle.pop(),
+            None => return Err(StoreError::Unavailable("the store is closed".into())),
+        };
         let conn = match taken {
             Some(conn) => conn,
             None => direct::open(
@@ -50,11 +55,19 @@ impl InlineReaders {
             )?,
         };
         let answer = read(&conn);
-        idle().push(conn);
+        // Closed meanwhile: the connection closes here.
+        if let Some(idle) = idle().as_mut() {
+            idle.push(conn);
+        }
         answer
     }
 
-    pub(crate) async fn versions(&self, _: &super::Backend) -> StoreResult<Versions> {
+    /// Closes the idle connections; a read after this answers Unavailable.
+    pub(crate) fn close(&self) {
+        drop(locked(&self.idle).take());
+    }
+
+    pub(crate) fn versions(&self) -> StoreResult<Versions> {
         self.with(|conn| {
             let read = || -> rusqlite::Result<Versions> {
                 let mut statement = bound(conn, BOTH_VERSIONS, &[])?;
@@ -70,9 +83,8 @@ impl InlineReaders {
     }
 
     /// The first user [`users::wechat_lookups`] finds.
-    pub(crate) async fn find_user_by_wechat(
+    pub(crate) fn find_user_by_wechat(
         &self,
-        _: &super::Backend,
         lookup: WeChatLookup<'_>,
     ) -> StoreResult<Option<User>> {
         self.with(|conn| {
