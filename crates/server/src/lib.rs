@@ -26,12 +26,8 @@ use tokio::task::JoinHandle;
 pub use config::Settings;
 use wechat_gateway::HttpWeChatGateway;
 
-/// Opens the database named in the settings and brings its schema up to date.
-pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
-    Ok(open_database(settings).await?.store())
-}
-
-/// [`open_store`], keeping the database handle (its pools' numbers feed the metrics).
+/// Opens the database named in the settings and brings its schema up to date. Close it
+/// when done (SQLite's log is then copied back and removed).
 pub async fn open_database(settings: &Settings) -> Result<ferrodoor_store::Database> {
     let database_url = &settings.database_url;
     let db =
@@ -108,8 +104,12 @@ pub async fn import_casdoor(
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the Casdoor dump {}", path.display()))?;
     let data = InitData::parse(&text)?;
-    let core = build_core(settings, open_store(settings).await?, settings.origin()).await?;
-    Ok(core.apply_init_data(data, Now::wall_clock()).await?)
+    let db = open_database(settings).await?;
+    let core = build_core(settings, db.store(), settings.origin()).await?;
+    let report = core.apply_init_data(data, Now::wall_clock()).await;
+    // Closed, so SQLite's log is copied back: the database is one file.
+    db.close().await;
+    Ok(report?)
 }
 
 async fn build_core(

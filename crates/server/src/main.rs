@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use ferrodoor::{Settings, open_store};
+use ferrodoor::{Settings, open_database};
 use ferrodoor_wechat::emulator::{EmulatedApp, EmulatorConfig};
 use tokio::net::TcpListener;
 
@@ -95,7 +95,8 @@ async fn run() -> Result<()> {
             match command {
                 Command::Serve => serve(settings).await,
                 Command::Migrate => {
-                    open_store(&settings).await?;
+                    // Closed, so SQLite's log is copied back: the database is one file.
+                    open_database(&settings).await?.close().await;
                     println!("database {} is up to date", settings.database_url);
                     Ok(())
                 }

@@ -94,3 +94,26 @@ async fn a_stopped_sqlite_server_leaves_one_file_with_everything_it_committed() 
         "{users:?}"
     );
 }
+
+/// `ferrodoor migrate` (and `import-casdoor`, through the same close) leaves one file too.
+#[test]
+fn migrate_leaves_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("migrated.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodoor"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env(
+            "FERRODOOR_DATABASE_URL",
+            format!("sqlite://{}", file.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(file.exists(), "the database was made");
+    assert!(!log_of(&file).exists(), "migrate left the log");
+}
