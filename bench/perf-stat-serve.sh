@@ -7,6 +7,7 @@
 #     --backends sqlite --scenarios login-returning --concurrency 16 --requests 4000 --runs 1
 # One file per server process (`$PERF_STAT_OUT.<pid>`); the largest is the measured one.
 # Divide each count by that server's sign-ins (64 seeded + 300 warm-up + the timed ones).
+# The suite's own "server CPU" column counts this script, perf and the server together.
 set -euo pipefail
 bin="${PERF_STAT_REAL_BIN:-$(dirname "$0")/../target/release/ferrodoor}"
 events="${PERF_STAT_EVENTS:-task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_pread64,syscalls:sys_enter_pwrite64,syscalls:sys_enter_openat,syscalls:sys_enter_fsync}"

@@ -197,10 +197,13 @@ pub async fn timed_run(
     prepared: Vec<Prepared>,
 ) -> Result<RunResult> {
     let pid = server_pid.map(|p| p.to_string());
-    let cpu_before = pid.as_deref().map(crate::cpu::cpu_seconds).transpose()?;
+    let cpu_before = pid
+        .as_deref()
+        .map(crate::cpu::tree_cpu_seconds)
+        .transpose()?;
     let mut result = load::run(prepared, concurrency).await;
     if let (Some(pid), Some(before)) = (pid.as_deref(), cpu_before) {
-        let used = crate::cpu::cpu_seconds(pid)? - before;
+        let used = crate::cpu::tree_cpu_seconds(pid)? - before;
         result.server_cpu_ms_per_request = Some(1000.0 * used / result.requests.max(1) as f64);
     }
     println!(
