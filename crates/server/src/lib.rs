@@ -72,8 +72,10 @@ impl RunningServer {
         let served = self.task.await;
         // The server may have failed without the signal: the background tasks end with it.
         let _ = self.shutdown.send(true);
+        let mut background = Ok(());
         for task in self.background {
-            task.await.context("background task")?;
+            // Waits for every task, and closes the database, even after one failed.
+            background = background.and(task.await);
         }
         // A database that stopped answering must not keep the process from ending.
         if tokio::time::timeout(CLOSE_TIMEOUT, self.db.close())
@@ -85,6 +87,7 @@ impl RunningServer {
                 "the database's connections did not close in time"
             );
         }
+        background.context("background task")?;
         served.context("server task")?.context("server")?;
         Ok(())
     }

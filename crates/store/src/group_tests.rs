@@ -54,11 +54,7 @@ fn signup(name: &str, appid: &str, unionid: &str) -> GroupedWrite {
 async fn one_group(db: &TestDb, writes: Vec<GroupedWrite>) -> Vec<bool> {
     let answers = match &db.database().inner {
         Inner::Sqlite(b) => {
-            let file = b.writer.connect_options().get_filename().to_path_buf();
-            let group_writer =
-                crate::sqlite::group::GroupWriter::open(&file, std::time::Duration::from_secs(5))
-                    .expect("the group writer opens");
-            crate::sqlite::group::commit(&b.writer, &group_writer, writes).await
+            crate::sqlite::group::commit(&b.writer, &b.own.group_writer, writes).await
         }
         Inner::Postgres(b) => crate::postgres::group::commit(&b.writer, None, writes).await,
     };

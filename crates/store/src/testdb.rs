@@ -245,6 +245,23 @@ async fn drop_database(admin_url: &str, name: &str) {
 }
 
 #[cfg(test)]
+impl TestDb {
+    /// The backend of a SQLite test database.
+    pub(crate) fn sqlite_backend(&self) -> &crate::sqlite::Backend {
+        match &self.database().inner {
+            crate::Inner::Sqlite(b) => b,
+            crate::Inner::Postgres(_) => unreachable!("a SQLite test database"),
+        }
+    }
+
+    /// The file of a SQLite test database.
+    pub(crate) fn sqlite_file(&self) -> PathBuf {
+        let options = self.sqlite_backend().writer.connect_options();
+        options.get_filename().to_path_buf()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -125,9 +125,7 @@ mod tests {
     #[tokio::test]
     async fn the_log_is_copied_back_by_the_checkpointer_alone() {
         let db = TestDb::sqlite().await;
-        let crate::Inner::Sqlite(backend) = &db.database().inner else {
-            unreachable!("a SQLite test database")
-        };
+        let backend = db.sqlite_backend();
         let auto: (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
             .fetch_one(&backend.writer)
             .await
@@ -137,11 +135,7 @@ mod tests {
             "the pool's writer leaves checkpoints to the thread"
         );
 
-        let file = backend
-            .writer
-            .connect_options()
-            .get_filename()
-            .to_path_buf();
+        let file = db.sqlite_file();
         let size = || std::fs::metadata(&file).expect("database file").len();
         let before = size();
         // About 200 pages appended to the log by another connection, as the writers do.

@@ -252,11 +252,7 @@ mod tests {
     #[tokio::test]
     async fn every_statement_numbers_its_parameters_in_order() {
         let db = TestDb::sqlite().await;
-        let file = match &db.database().inner {
-            crate::Inner::Sqlite(b) => b.writer.connect_options().get_filename().to_path_buf(),
-            crate::Inner::Postgres(_) => unreachable!("a SQLite test database"),
-        };
-        let conn = Connection::open(file).expect("open");
+        let conn = Connection::open(db.sqlite_file()).expect("open");
         let mut texts = vec![wechat::UNIONID_LINKED.to_string()];
         let mut rows = 1;
         while rows <= MAX_ROWS {
@@ -287,11 +283,7 @@ mod tests {
     #[tokio::test]
     async fn a_job_that_panics_fails_alone() {
         let db = TestDb::sqlite().await;
-        let file = match &db.database().inner {
-            crate::Inner::Sqlite(b) => b.writer.connect_options().get_filename().to_path_buf(),
-            crate::Inner::Postgres(_) => unreachable!("a SQLite test database"),
-        };
-        let writer = GroupWriter::open(&file, Duration::from_secs(5)).expect("opens");
+        let writer = &db.sqlite_backend().own.group_writer;
         let failed = writer.run(|_| -> i64 { panic!("a bug in one job") }).await;
         assert!(
             matches!(failed, Err(StoreError::Unavailable(_))),
@@ -308,9 +300,7 @@ mod tests {
     #[tokio::test]
     async fn a_closed_store_answers_unavailable() {
         let db = TestDb::sqlite().await;
-        let crate::Inner::Sqlite(backend) = &db.database().inner else {
-            unreachable!("a SQLite test database")
-        };
+        let backend = db.sqlite_backend();
         db.database().close().await;
         let write = backend
             .own
