@@ -37,9 +37,14 @@ pub mod parsing {
 /// or an attack).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach: a handle, cloned by every extractor and layer that takes
+/// the state (several times per request), so a clone is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+#[derive(Clone)]
+pub struct Shared {
     pub core: Arc<Core>,
     /// Whether cookies get the `Secure` attribute (the origin is https).
     pub secure_cookies: bool,
@@ -56,10 +61,18 @@ pub struct AppState {
     pub trusted_proxies: client_ip::TrustedProxies,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(core: Arc<Core>) -> Self {
         let origin = core.config().issuer.clone();
-        AppState {
+        AppState(Arc::new(Shared {
             secure_cookies: origin.starts_with("https://"),
             origin,
             core,
@@ -67,57 +80,69 @@ impl AppState {
             metrics: None,
             rate_limit: None,
             trusted_proxies: client_ip::TrustedProxies::default(),
-        }
+        }))
+    }
+
+    /// The builders below run once, before the router clones the handle.
+    fn shared_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     pub fn with_metrics(mut self, metrics: MetricsEndpoint) -> Self {
-        self.metrics = Some(metrics);
+        self.shared_mut().metrics = Some(metrics);
         self
     }
 
     pub fn with_rate_limit(mut self, settings: &rate_limit::RateLimitSettings) -> Self {
-        self.rate_limit = rate_limit::ClientRateLimit::new(settings).map(Arc::new);
-        self.trusted_proxies = client_ip::TrustedProxies::new(&settings.trusted_proxies);
+        let shared = self.shared_mut();
+        shared.rate_limit = rate_limit::ClientRateLimit::new(settings).map(Arc::new);
+        shared.trusted_proxies = client_ip::TrustedProxies::new(&settings.trusted_proxies);
         self
     }
 
     pub fn with_wechat_api_base(mut self, base: &str) -> Self {
-        self.wechat_api_base = base.to_string();
+        self.shared_mut().wechat_api_base = base.to_string();
         self
     }
 }
 
 /// The whole HTTP API.
+///
+/// The layers wrap the routed service once instead of being applied to every route with
+/// `Router::layer`: applied per route, each layer boxes the route again and every
+/// `from_fn` layer clones the boxed rest of the stack for each request (about ninety
+/// allocations per request with nine layers); around the router, those clones are
+/// reference counts.
 pub fn router(state: AppState) -> Router {
-    routes::routes()
+    let routed = routes::routes()
         .route_layer(axum::middleware::from_fn(telemetry::label_route))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn(telemetry::count_requests))
-        .layer(axum::middleware::from_fn(telemetry::audit_scope))
-        // Outside every layer that needs the client's address.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            client_ip::resolve,
-        ))
-        // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
-        // send `clientSecret` there).
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-        }))
+        .with_state(state.clone());
+    let layered = tower::ServiceBuilder::new()
         // Authorization headers and cookies never reach a log line.
         .layer(SetSensitiveHeadersLayer::new([
             AUTHORIZATION,
             COOKIE,
             SET_COOKIE,
         ]))
-        .with_state(state)
+        // Spans name the path only: query strings may carry client secrets (Casdoor's SDKs
+        // send `clientSecret` there).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        // Outside every layer that needs the client's address.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::resolve,
+        ))
+        .layer(axum::middleware::from_fn(telemetry::audit_scope))
+        .layer(axum::middleware::from_fn(telemetry::count_requests))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state, rate_limit::limit))
+        .service(routed);
+    Router::new().fallback_service(layered)
 }
