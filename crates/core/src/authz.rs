@@ -1,6 +1,8 @@
 //! Who is asking, and what they may do. Every management operation asks these functions;
 //! nothing else grants access.
 
+use std::sync::Arc;
+
 use crate::entity::{Application, BUILT_IN_ORG, User};
 use crate::error::{Error, Result};
 
@@ -27,7 +29,7 @@ pub enum Principal {
         credential: Credential,
     },
     /// An application acting for itself (client credentials), as Casdoor's SDKs do.
-    Application(Box<Application>),
+    Application(Arc<Application>),
 }
 
 /// What a caller administers.
@@ -572,7 +574,7 @@ mod tests {
             organization: "acme".into(),
             ..Application::default()
         };
-        assert!(Principal::Application(Box::new(app)).administers("acme"));
+        assert!(Principal::Application(Arc::new(app)).administers("acme"));
         let mut forbidden_admin = User {
             owner: "built-in".into(),
             is_admin: true,
@@ -637,7 +639,7 @@ mod tests {
     }
 
     fn app(org: &str) -> Principal {
-        Principal::Application(Box::new(Application {
+        Principal::Application(Arc::new(Application {
             organization: org.into(),
             name: format!("app-{org}"),
             ..Application::default()
@@ -737,7 +739,7 @@ mod tests {
         let boss = user("acme", "boss", true);
         assert!(require_can_set_password(&boss, "acme", "alice", false).is_ok());
         assert!(require_can_set_password(&boss, "other", "alice", false).is_err());
-        let app = Principal::Application(Box::new(Application {
+        let app = Principal::Application(Arc::new(Application {
             organization: "acme".into(),
             ..Application::default()
         }));
@@ -755,7 +757,7 @@ mod tests {
             ));
         }
         let app = |org: &str| {
-            Principal::Application(Box::new(Application {
+            Principal::Application(Arc::new(Application {
                 organization: org.into(),
                 ..Application::default()
             }))
@@ -788,7 +790,7 @@ mod tests {
                 Err(Error::Forbidden(_))
             ));
         }
-        let app = Principal::Application(Box::new(Application {
+        let app = Principal::Application(Arc::new(Application {
             organization: "acme".into(),
             ..Application::default()
         }));

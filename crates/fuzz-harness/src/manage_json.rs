@@ -2,6 +2,7 @@
 //! updates. A user update must never change a field the caller may not change.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use ferrodoor_core::authz::{Credential, Principal};
@@ -132,7 +133,7 @@ fn principal(caller: Caller, current: &User) -> Principal {
         credential: Credential::Session,
     };
     let app = |org: &str| {
-        Principal::Application(Box::new(Application {
+        Principal::Application(Arc::new(Application {
             name: "app".into(),
             organization: org.into(),
             ..Application::default()

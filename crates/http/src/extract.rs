@@ -127,7 +127,7 @@ impl FromRequestParts<AppState> for Caller {
             }
             if let Some((id, secret)) = basic_credentials(&parts.headers)? {
                 let app = core.authenticate_client(&id, &secret).await?;
-                return Ok(Caller(Principal::Application(Box::new(app))));
+                return Ok(Caller(Principal::Application(app)));
             }
             return Err(Error::Unauthenticated(
                 "use a Bearer token or Basic client credentials".into(),
@@ -155,7 +155,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(Error::Unauthenticated("malformed client credentials".into()).into());
             }
             let app = core.authenticate_client(&id, &secret).await?;
-            return Ok(Caller(Principal::Application(Box::new(app))));
+            return Ok(Caller(Principal::Application(app)));
         }
         if let Some(cookie) = cookie_value(&parts.headers, SESSION_COOKIE) {
             check_same_origin(parts, &state.origin)?;

@@ -1,5 +1,6 @@
 //! Who is asking: bearer tokens, client credentials and console sessions.
 
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use super::Core;
@@ -52,7 +53,7 @@ impl Core {
                 .ok_or_else(|| {
                     Error::Unauthenticated("the token's application no longer exists".into())
                 })?;
-            return Ok(Principal::Application(Box::new(app)));
+            return Ok(Principal::Application(Arc::new(app)));
         }
         let user = self.active_user(&row.organization, &row.user).await?;
         Ok(Principal::User {
@@ -83,7 +84,7 @@ impl Core {
         &self,
         client_id: &str,
         client_secret: &str,
-    ) -> Result<Application> {
+    ) -> Result<Arc<Application>> {
         let app = self
             .objects()
             .await?

@@ -530,7 +530,7 @@ mod tests {
 
     #[test]
     fn exactly_one_target() {
-        let who = Principal::Application(Box::default());
+        let who = Principal::Application(Arc::default());
         let t = EnforceTarget {
             permission_id: Some("acme/p".into()),
             owner: Some("acme".into()),

@@ -2,6 +2,7 @@
 //! one branch per grant, the same answer shape for all of them.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 use super::Core;
 use super::audit::{Event, prepare_record};
@@ -108,7 +109,10 @@ impl Core {
         }
     }
 
-    pub(crate) async fn application_by_client_id(&self, client_id: &str) -> Result<Application> {
+    pub(crate) async fn application_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Arc<Application>> {
         self.objects().await?.client(client_id).await
     }
 
@@ -116,7 +120,7 @@ impl Core {
     async fn confidential_client(
         objects: &Objects<'_>,
         params: &TokenParams,
-    ) -> Result<Application> {
+    ) -> Result<Arc<Application>> {
         let app = objects.client(&params.client_id).await?;
         if !secrets_match(&params.client_secret, &app.client_secret) {
             return Err(Error::oauth(

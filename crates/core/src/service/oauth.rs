@@ -5,6 +5,7 @@ use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 use super::Core;
 use super::auth::secrets_match;
@@ -270,7 +271,7 @@ impl Core {
         &self,
         client_id: &str,
         client_secret: &str,
-    ) -> Result<Application> {
+    ) -> Result<Arc<Application>> {
         self.authenticate_client(client_id, client_secret)
             .await
             .map_err(|_| Error::oauth(Code::InvalidClient, "client authentication failed"))

@@ -24,9 +24,9 @@ const MAX_OBJECTS: usize = 4096;
 pub(crate) const KEY_VERSION_AGE: Duration = Duration::from_secs(1);
 
 pub(crate) struct ObjectCache {
-    applications_by_client_id: VersionedMap<Application>,
-    providers: VersionedMap<Provider>,
-    organizations: VersionedMap<Organization>,
+    applications_by_client_id: VersionedMap<Arc<Application>>,
+    providers: VersionedMap<Arc<Provider>>,
+    organizations: VersionedMap<Arc<Organization>>,
     /// Each organization's enabled webhooks (what its records are delivered to).
     webhooks: VersionedMap<Arc<Vec<Webhook>>>,
     /// The newest config version this node has read, and when.
@@ -114,8 +114,8 @@ impl Objects<'_> {
     pub(crate) async fn application_by_client_id(
         &self,
         client_id: &str,
-    ) -> Result<Option<Application>> {
-        let read = self.core.store.get_application_by_client_id(client_id);
+    ) -> Result<Option<Arc<Application>>> {
+        let read = shared(self.core.store.get_application_by_client_id(client_id));
         self.cached(
             &self.core.object_cache.applications_by_client_id,
             client_id,
@@ -124,20 +124,20 @@ impl Objects<'_> {
         .await
     }
 
-    pub(crate) async fn provider(&self, name: &str) -> Result<Option<Provider>> {
-        let read = self.core.store.get_provider(name);
+    pub(crate) async fn provider(&self, name: &str) -> Result<Option<Arc<Provider>>> {
+        let read = shared(self.core.store.get_provider(name));
         self.cached(&self.core.object_cache.providers, name, read)
             .await
     }
 
-    pub(crate) async fn organization(&self, name: &str) -> Result<Option<Organization>> {
-        let read = self.core.store.get_organization(name);
+    pub(crate) async fn organization(&self, name: &str) -> Result<Option<Arc<Organization>>> {
+        let read = shared(self.core.store.get_organization(name));
         self.cached(&self.core.object_cache.organizations, name, read)
             .await
     }
 
     /// The application a token request names by `client_id`.
-    pub(crate) async fn client(&self, client_id: &str) -> Result<Application> {
+    pub(crate) async fn client(&self, client_id: &str) -> Result<Arc<Application>> {
         if client_id.is_empty() {
             return Err(Error::oauth(Code::InvalidClient, "client_id is required"));
         }
@@ -147,7 +147,7 @@ impl Objects<'_> {
     }
 
     /// The first provider of the application that is a WeChat Mini Program.
-    pub(crate) async fn miniprogram_provider(&self, app: &Application) -> Result<Provider> {
+    pub(crate) async fn miniprogram_provider(&self, app: &Application) -> Result<Arc<Provider>> {
         for item in &app.providers {
             if let Some(p) = self.provider(&item.name).await?
                 && p.kind() == ProviderKind::WeChatMiniProgram
@@ -177,4 +177,12 @@ impl Objects<'_> {
         }
         Ok(found)
     }
+}
+
+/// A store read whose object is kept shared: the cache hands out references, not copies of
+/// objects with dozens of strings.
+async fn shared<V>(
+    read: impl Future<Output = StoreResult<Option<V>>>,
+) -> StoreResult<Option<Arc<V>>> {
+    Ok(read.await?.map(Arc::new))
 }

@@ -199,7 +199,7 @@ impl Core {
                     "no usable session key: log in with a fresh wx.login code first".into(),
                 )
             })?;
-        Ok((key, provider.client_id))
+        Ok((key, provider.client_id.clone()))
     }
 
     /// Decrypts the mini program's `encryptedData` with the user's latest session key
