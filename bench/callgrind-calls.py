@@ -5,7 +5,7 @@
 
 Counts the `calls=` lines by callee (the whole server life), divides by the sign-ins of that
 life (N; default: the calls of `aws_lc_0_47_0_RSA_sign` minus the one for the start-up
-certificate), and prints the callees the benchmark notes follow. With --callers F it lists
+certificate, so pass --per for ES256 keys or a server started on an existing database), and prints the callees the benchmark notes follow. With --callers F it lists
 who calls F instead, most calls first.
 """
 import argparse
@@ -48,7 +48,13 @@ def main():
     p.add_argument("--callers", help="list the callers of this function")
     a = p.parse_args()
     by_callee, by_pair = count(a.file)
-    per = a.per or max(by_callee[SIGN] - 1, 1)
+    per = a.per
+    if per is None:
+        # A server started on an empty database signs its TLS certificate once; a restart on
+        # an existing one signs nothing but logins, and a file with no logins has no divisor.
+        if by_callee[SIGN] < 2:
+            raise SystemExit(f"{a.file}: {by_callee[SIGN]} RSA signatures; pass --per N")
+        per = by_callee[SIGN] - 1
     print(f"{a.file}: per {per:.0f} sign-ins")
     if a.callers:
         callers = collections.Counter()
